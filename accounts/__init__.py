@@ -1,0 +1,1 @@
+"""Identity: single sign-on (OpenID Connect), admin groups, sessions and API keys."""

@@ -1,0 +1,1 @@
+"""The editorial catalog: festivals, editions, lineups, bands, members, genres, roles and their review."""

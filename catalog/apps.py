@@ -1,0 +1,8 @@
+"""App configuration for the editorial catalog."""
+
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Catalog"

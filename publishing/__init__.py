@@ -1,0 +1,1 @@
+"""Publishing: the outbox of approved changes, the projector to DynamoDB items, and CDN invalidation."""

@@ -1,0 +1,5 @@
+"""Suite-wide fixtures. Each real part has its own plugin module under tests/fixtures/."""
+
+pytest_plugins = [
+    "tests.fixtures.dynamodb",
+]
