@@ -160,3 +160,6 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+
+# Uploaded files are served from here in public answers when the storage gives a relative URL.
+PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL", "http://127.0.0.1:8000")

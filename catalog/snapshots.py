@@ -1,0 +1,107 @@
+"""The public shape of each record, as the public API shows it (camelCase, keys not ids).
+
+`build_snapshot(record)` reads the working copy. On approval the result is stored in
+`published_snapshot`, so the whole public tier can be rebuilt from the database
+alone; publishing joins snapshots (band names in lineups, genre details in bands)
+and adds counts. Field names here are part of the public contract.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def _file_or_url(file_field, url: str) -> str | None:
+    if file_field:
+        location = file_field.url
+        if location.startswith("/"):
+            location = settings.PUBLIC_MEDIA_BASE_URL.rstrip("/") + location
+        return location
+    return url or None
+
+
+def _number(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def genre_snapshot(genre) -> dict:
+    return {"key": genre.key, "name": genre.name, "description": genre.description}
+
+
+def role_snapshot(role) -> dict:
+    return {"key": role.key, "name": role.name, "category": role.category, "description": role.description}
+
+
+def band_snapshot(band) -> dict:
+    members = band.members.prefetch_related("roles").order_by("order", "id")
+    return {
+        "key": band.key,
+        "name": band.name,
+        "country": band.country.name if band.country else None,
+        "countryCode": band.country.code if band.country else None,
+        "description": band.description,
+        "logo": _file_or_url(band.logo, band.logo_url),
+        "headlineImage": _file_or_url(band.headline_image, band.headline_image_url),
+        "website": band.website or None,
+        "spotify": band.spotify or None,
+        "genreKeys": sorted(g.key for g in band.genres.all()),
+        "members": [
+            {"name": m.name, "roleKeys": [r.key for r in m.roles.order_by("name")]} for m in members
+        ],
+        "reviewed": band.reviewed,
+    }
+
+
+def festival_snapshot(festival) -> dict:
+    has_coordinates = festival.latitude is not None and festival.longitude is not None
+    return {
+        "key": festival.key,
+        "name": festival.name,
+        "location": festival.location,
+        "city": festival.city,
+        "country": festival.country.name if festival.country else None,
+        "countryCode": festival.country.code if festival.country else None,
+        "coordinates": (
+            {"lat": _number(festival.latitude), "lng": _number(festival.longitude)} if has_coordinates else None
+        ),
+        "website": festival.website or None,
+        "poster": _file_or_url(festival.poster, festival.poster_url),
+        "description": festival.description,
+    }
+
+
+def edition_snapshot(edition) -> dict:
+    lineup = edition.lineup.select_related("band").order_by("order", "id")
+    return {
+        "festivalKey": edition.festival.key,
+        "year": edition.year,
+        "dates": {"start": edition.start_date.isoformat(), "end": edition.end_date.isoformat()},
+        "bands": [{"key": e.band.key, "name": e.band.name, "size": e.billing_size} for e in lineup],
+        "ticketPrice": _number(edition.ticket_price),
+        "currency": edition.currency or None,
+        "status": edition.status,
+    }
+
+
+_BUILDERS = {
+    "genre": genre_snapshot,
+    "role": role_snapshot,
+    "band": band_snapshot,
+    "festival": festival_snapshot,
+    "edition": edition_snapshot,
+}
+
+
+def build_snapshot(record) -> dict:
+    """The public fields of any reviewable record's working copy."""
+    return _BUILDERS[record._meta.model_name](record)
+
+
+def snapshot_changes(before: dict | None, after: dict | None) -> dict:
+    """Field-level difference of two snapshots: {field: [before, after]}."""
+    before, after = before or {}, after or {}
+    return {
+        field: [before.get(field), after.get(field)]
+        for field in sorted(set(before) | set(after))
+        if before.get(field) != after.get(field)
+    }
