@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.fixtures.dynamodb",
+    "tests.fixtures.browser",
 ]
