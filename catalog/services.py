@@ -296,7 +296,8 @@ def _lock(record) -> None:
     """Re-read the workflow state under a row lock so two transitions cannot interleave."""
     fresh = type(record).objects.select_for_update().get(pk=record.pk)
     for field in ("review_status", "published_snapshot", "published_revision", "version", "key"):
-        setattr(record, field, getattr(fresh, field))
+        if hasattr(fresh, field):
+            setattr(record, field, getattr(fresh, field))
 
 
 def _save_state(record, *fields: str) -> None:

@@ -1,0 +1,606 @@
+"""The editors' admin: lists with search and filters, inline members and lineups, review actions.
+
+Thin by design: every write calls `catalog.services`, whose ValidationError or
+PermissionDenied becomes a message for the editor.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import selectors, services
+from .models import (
+    Band,
+    Edition,
+    Festival,
+    FestivalAlias,
+    Genre,
+    GenreAlias,
+    LineupEntry,
+    Member,
+    ReviewStatus,
+    Role,
+    RoleAlias,
+)
+
+WORKFLOW_ACTIONS = {
+    # name: (service, permission action, past tense for messages)
+    "submit": (services.record_submit_for_review, "submit", "submitted for review"),
+    "approve": (services.record_approve, "approve", "approved"),
+    "return_to_draft": (services.record_return_to_draft, "approve", "returned to draft"),
+    "unpublish": (services.record_unpublish, "approve", "unpublished"),
+}
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the editor started from, so a save over someone else's change is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version")
+        if self.instance.pk and expected is not None:
+            stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if stored is not None and stored != expected:
+                raise ValidationError(services.ConcurrentEditError(self.instance, expected).messages)
+        return cleaned
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    title = "public copy"
+    parameter_name = "public"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Published"), ("no", "Not published"), ("pending", "Published, with unapproved changes")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.published()
+        if self.value() == "no":
+            return queryset.filter(published_snapshot__isnull=True)
+        if self.value() == "pending":
+            return queryset.published().exclude(review_status=ReviewStatus.APPROVED)
+        return queryset
+
+
+class ReviewableAdmin(SimpleHistoryAdmin):
+    """Shared by every reviewable model: workflow actions and buttons, versioned saves, review fields."""
+
+    form = VersionedForm
+    change_form_template = "admin/catalog/change_form.html"
+    object_history_template = "admin/catalog/object_history.html"
+    review_fields = (
+        "review_status",
+        "public_state",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+        "published_revision",
+        "version",
+        "updated_at",
+    )
+    actions = ["submit_selected", "approve_selected", "return_selected_to_draft", "unpublish_selected"]
+    list_per_page = 50
+
+    # --- permissions of the workflow ---------------------------------------------------
+    def _has(self, request, action: str) -> bool:
+        return request.user.has_perm(f"catalog.{action}_{self.opts.model_name}")
+
+    def has_submit_permission(self, request):
+        return self._has(request, "submit")
+
+    def has_approve_permission(self, request):
+        return self._has(request, "approve")
+
+    def revert_disabled(self, request, obj=None):
+        return not self.has_approve_permission(request)
+
+    # --- fields --------------------------------------------------------------------------
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj)) + list(self.review_fields)
+        if obj is not None and obj.published_snapshot is not None and "key" not in readonly:
+            readonly.append("key")  # renaming a published key is a deliberate action
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if getattr(self, "fieldsets", None):
+            return list(fieldsets) + [("Review", {"fields": self.review_fields})]
+        return fieldsets
+
+    @admin.display(description="Public copy")
+    def public_state(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        if obj.published_snapshot is None:
+            text = "Not public."
+        else:
+            approved = timezone.localtime(obj.approved_at).strftime("%Y-%m-%d %H:%M") if obj.approved_at else "?"
+            text = f"Public: revision {obj.published_revision}, approved {approved} by {obj.approved_by or 'the system'}."
+            if obj.review_status != ReviewStatus.APPROVED:
+                text += " The working copy has changes that are not public yet."
+        try:
+            preview = reverse("publishing:preview", args=[obj._meta.model_name, obj.pk])
+        except NoReverseMatch:
+            return text
+        return format_html('{} <a href="{}">Preview the public JSON and its difference from what is live</a>', text, preview)
+
+    @admin.display(description="Status", ordering="review_status")
+    def status_badge(self, obj):
+        label = obj.get_review_status_display()
+        if obj.published_snapshot is not None and obj.review_status != ReviewStatus.APPROVED:
+            label += " (public copy live)"
+        return label
+
+    # --- saving and deleting through the services -----------------------------------------
+    def save_model(self, request, obj, form, change):
+        # The row is written in save_related, together with inlines, by one service call.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        def save_parts(record):
+            form.save_m2m()
+            for formset in formsets:
+                self.save_formset(request, form, formset, change=change)
+
+        services.record_save(
+            record=form.instance,
+            user=request.user,
+            expected_version=form.cleaned_data.get("expected_version"),
+            save_related=save_parts,
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ConcurrentEditError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def delete_model(self, request, obj):
+        services.record_delete(record=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            services.record_delete(record=obj, user=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:catalog_{self.opts.model_name}_change", args=[object_id]))
+
+    # --- workflow: bulk actions -------------------------------------------------------------
+    def _run_workflow(self, request, queryset, name: str) -> None:
+        service, _, done = WORKFLOW_ACTIONS[name]
+        succeeded, failures = 0, []
+        for record in queryset:
+            try:
+                service(record=record, user=request.user)
+                succeeded += 1
+            except (ValidationError, PermissionDenied) as exc:
+                failures.append(f"{record}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+        if succeeded:
+            self.message_user(request, f"{succeeded} {self.opts.verbose_name_plural} {done}.", messages.SUCCESS)
+        for failure in failures:
+            self.message_user(request, failure, messages.ERROR)
+
+    @admin.action(description="Submit selected for review", permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        self._run_workflow(request, queryset, "submit")
+
+    @admin.action(description="Approve selected (make them public)", permissions=["approve"])
+    def approve_selected(self, request, queryset):
+        self._run_workflow(request, queryset, "approve")
+
+    @admin.action(description="Return selected to draft", permissions=["approve"])
+    def return_selected_to_draft(self, request, queryset):
+        self._run_workflow(request, queryset, "return_to_draft")
+
+    @admin.action(description="Unpublish selected (remove from the public API)", permissions=["approve"])
+    def unpublish_selected(self, request, queryset):
+        self._run_workflow(request, queryset, "unpublish")
+
+    # --- workflow: buttons on the change page ----------------------------------------------
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/workflow/<str:name>/",
+                self.admin_site.admin_view(self.workflow_view),
+                name="%s_%s_workflow" % info,
+            ),
+            path(
+                "<path:object_id>/rename/",
+                self.admin_site.admin_view(self.rename_view),
+                name="%s_%s_rename" % info,
+            ),
+        ] + super().get_urls()
+
+    def workflow_view(self, request, object_id, name):
+        record = get_object_or_404(self.model, pk=object_id)
+        change_url = reverse(f"admin:catalog_{self.opts.model_name}_change", args=[record.pk])
+        if request.method != "POST" or name not in WORKFLOW_ACTIONS:
+            return HttpResponseRedirect(change_url)
+        self._run_workflow(request, self.model.objects.filter(pk=record.pk), name)
+        return HttpResponseRedirect(change_url)
+
+    def rename_view(self, request, object_id):
+        record = get_object_or_404(self.model, pk=object_id)
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        change_url = reverse(f"admin:catalog_{self.opts.model_name}_change", args=[record.pk])
+        error = None
+        if request.method == "POST":
+            try:
+                services.record_rename_key(record=record, user=request.user, new_key=request.POST.get("new_key", "").strip())
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                self.message_user(request, f"Key renamed to “{record.key}”.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": record,
+            "title": f"Rename the key of {record}",
+            "error": error,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/catalog/rename_key.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["workflow_buttons"] = self._workflow_buttons(request, obj)
+            context["can_rename"] = self.has_approve_permission(request)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _workflow_buttons(self, request, obj) -> list[dict]:
+        possible = {
+            ReviewStatus.DRAFT: ["submit"],
+            ReviewStatus.IN_REVIEW: ["approve", "return_to_draft"],
+            ReviewStatus.APPROVED: [],
+        }[obj.review_status]
+        if obj.published_snapshot is not None:
+            possible.append("unpublish")
+        labels = {
+            "submit": "Submit for review",
+            "approve": "Approve and publish",
+            "return_to_draft": "Return to draft",
+            "unpublish": "Unpublish",
+        }
+        return [
+            {
+                "name": name,
+                "label": labels[name],
+                "url": reverse(f"admin:catalog_{self.opts.model_name}_workflow", args=[obj.pk, name]),
+            }
+            for name in possible
+            if self._has(request, WORKFLOW_ACTIONS[name][1])
+        ]
+
+    # --- history: inline parts too -------------------------------------------------------------
+    def related_history(self, obj) -> list:
+        """Historical rows of the parts edited inline (members, lineup), newest first."""
+        return []
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.model.objects.filter(pk=object_id).first()
+        extra_context = {**(extra_context or {}), "related_history": self._related_history_rows(obj) if obj else []}
+        return super().history_view(request, object_id, extra_context)
+
+    def _related_history_rows(self, obj) -> list[dict]:
+        rows = []
+        for record in self.related_history(obj)[:200]:
+            delta = []
+            if record.prev_record is not None:
+                delta = [(c.field, c.old, c.new) for c in record.diff_against(record.prev_record).changes]
+            rows.append({"record": record, "delta": delta})
+        return rows
+
+
+# --- Genres and roles ----------------------------------------------------------------------------
+
+
+class GenreAliasInline(admin.TabularInline):
+    model = GenreAlias
+    extra = 0
+
+
+@admin.register(Genre)
+class GenreAdmin(ReviewableAdmin):
+    list_display = ("name", "key", "band_count", "status_badge", "updated_at")
+    list_filter = ("review_status", ReviewStatusFilter)
+    search_fields = ("name", "key", "aliases__text")
+    fields = ("key", "name", "description", "expected_version")
+    inlines = [GenreAliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(band_total=Count("bands", distinct=True))
+
+    @admin.display(description="Bands", ordering="band_total")
+    def band_count(self, obj):
+        url = reverse("admin:catalog_band_changelist") + f"?genres__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.band_total)
+
+
+class RoleAliasAdminInline(admin.TabularInline):
+    model = RoleAlias.roles.through
+    extra = 0
+    verbose_name = "alias"
+    verbose_name_plural = "aliases (free text that maps to this role)"
+
+
+@admin.register(Role)
+class RoleAdmin(ReviewableAdmin):
+    list_display = ("name", "key", "category", "member_count", "status_badge", "updated_at")
+    list_filter = ("category", "review_status", ReviewStatusFilter)
+    search_fields = ("name", "key", "aliases__text")
+    fields = ("key", "name", "category", "description", "expected_version")
+    inlines = [RoleAliasAdminInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+
+@admin.register(GenreAlias)
+class GenreAliasAdmin(admin.ModelAdmin):
+    list_display = ("text", "genre")
+    search_fields = ("text", "genre__name")
+    autocomplete_fields = ("genre",)
+
+
+@admin.register(RoleAlias)
+class RoleAliasAdmin(admin.ModelAdmin):
+    list_display = ("text", "role_names")
+    search_fields = ("text", "roles__name")
+    autocomplete_fields = ("roles",)
+
+    @admin.display(description="Roles")
+    def role_names(self, obj):
+        return ", ".join(r.name for r in obj.roles.all())
+
+
+# --- Bands ---------------------------------------------------------------------------------------
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 1
+    fields = ("order", "name", "roles")
+    autocomplete_fields = ("roles",)
+    ordering = ("order", "id")
+
+
+class CountryFilter(admin.SimpleListFilter):
+    """Only the countries that occur, not all 250."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.model.objects.exclude(country="").values_list("country", flat=True).distinct()
+        from django_countries import countries
+
+        return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
+@admin.register(Band)
+class BandAdmin(ReviewableAdmin):
+    list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
+    list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
+    search_fields = ("name", "key", "members__name")
+    autocomplete_fields = ("genres",)
+    inlines = [MemberInline]
+    actions = ReviewableAdmin.actions + ["mark_reviewed", "mark_not_reviewed"]
+    fieldsets = (
+        (None, {"fields": ("key", "name", "country", "genres", "reviewed", "description", "expected_version")}),
+        ("Images and links", {"fields": ("logo", "logo_url", "headline_image", "headline_image_url", "website", "spotify")}),
+        ("Festivals", {"fields": ("plays_at",)}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) + ["plays_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(edition_total=Count("lineup_entries", distinct=True))
+            .prefetch_related("genres")
+        )
+
+    @admin.display(description="Genres")
+    def genre_list(self, obj):
+        return ", ".join(g.name for g in obj.genres.all())
+
+    @admin.display(description="Editions", ordering="edition_total")
+    def edition_count(self, obj):
+        url = reverse("admin:catalog_edition_changelist") + f"?lineup__band__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.edition_total)
+
+    @admin.display(description="Plays at")
+    def plays_at(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        editions = selectors.band_editions(band=obj)
+        if not editions:
+            return "No lineups yet."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a></li>',
+                ((reverse("admin:catalog_edition_change", args=[e.pk]), str(e)) for e in editions),
+            ),
+        )
+
+    def related_history(self, obj):
+        return Member.history.filter(band_id=obj.pk).select_related("history_user").order_by("-history_date")
+
+    def _set_reviewed(self, request, queryset, reviewed: bool):
+        changed = 0
+        for band in queryset:
+            try:
+                services.band_set_reviewed(band=band, user=request.user, reviewed=reviewed)
+                changed += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{band}: {exc}", messages.ERROR)
+        self.message_user(request, f"{changed} bands updated; approve them to make the change public.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected as reviewed", permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        self._set_reviewed(request, queryset, True)
+
+    @admin.action(description="Mark selected as not reviewed", permissions=["change"])
+    def mark_not_reviewed(self, request, queryset):
+        self._set_reviewed(request, queryset, False)
+
+
+# --- Festivals and editions ------------------------------------------------------------------------
+
+
+class FestivalAliasInline(admin.TabularInline):
+    model = FestivalAlias
+    extra = 0
+    readonly_fields = ("key", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Festival)
+class FestivalAdmin(ReviewableAdmin):
+    list_display = ("name", "key", "city", "country", "edition_count", "status_badge", "updated_at")
+    list_filter = ("review_status", ReviewStatusFilter, CountryFilter)
+    search_fields = ("name", "key", "city", "aliases__key")
+    inlines = [FestivalAliasInline]
+    fieldsets = (
+        (None, {"fields": ("key", "name", "city", "country", "latitude", "longitude", "description", "expected_version")}),
+        ("Images and links", {"fields": ("poster", "poster_url", "website")}),
+        ("Editions", {"fields": ("edition_links",)}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) + ["edition_links"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(edition_total=Count("editions", distinct=True))
+
+    @admin.display(description="Editions", ordering="edition_total")
+    def edition_count(self, obj):
+        url = reverse("admin:catalog_edition_changelist") + f"?festival__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, obj.edition_total)
+
+    @admin.display(description="Editions")
+    def edition_links(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        add_url = reverse("admin:catalog_edition_add") + f"?festival={obj.pk}"
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> · {} · {}</li>',
+            (
+                (reverse("admin:catalog_edition_change", args=[e.pk]), e.year, e.get_status_display(), e.get_review_status_display())
+                for e in obj.editions.order_by("-year")
+            ),
+        )
+        return format_html('<ul>{}</ul><a href="{}">Add an edition</a>', items, add_url)
+
+
+class LineupInline(admin.TabularInline):
+    model = LineupEntry
+    extra = 3
+    fields = ("order", "band", "billing_size")
+    autocomplete_fields = ("band",)
+    ordering = ("order", "id")
+
+
+class UpcomingFilter(admin.SimpleListFilter):
+    title = "when"
+    parameter_name = "when"
+
+    def lookups(self, request, model_admin):
+        return [("upcoming", "Upcoming (not ended)"), ("past", "Past")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "upcoming":
+            return queryset.upcoming()
+        if self.value() == "past":
+            return queryset.past()
+        return queryset
+
+
+class EditionForm(VersionedForm):
+    class Meta:
+        model = Edition
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        if cleaned.get("ticket_price") is not None and not cleaned.get("currency"):
+            self.add_error("currency", "A ticket price needs its currency.")
+        return cleaned
+
+
+@admin.register(Edition)
+class EditionAdmin(ReviewableAdmin):
+    form = EditionForm
+    list_display = ("__str__", "festival", "year", "start_date", "end_date", "status", "band_count", "status_badge")
+    list_filter = (UpcomingFilter, "status", "review_status", ReviewStatusFilter, "year", "festival")
+    search_fields = ("festival__name", "festival__key", "year", "lineup__band__name")
+    autocomplete_fields = ("festival",)
+    inlines = [LineupInline]
+    date_hierarchy = "start_date"
+    list_select_related = ("festival",)
+    fieldsets = (
+        (None, {"fields": ("festival", "year", "start_date", "end_date", "status", "expected_version")}),
+        ("Tickets", {"fields": ("ticket_price", "currency")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(band_total=Count("lineup", distinct=True))
+
+    @admin.display(description="Bands", ordering="band_total")
+    def band_count(self, obj):
+        return obj.band_total
+
+    def related_history(self, obj):
+        return LineupEntry.history.filter(edition_id=obj.pk).select_related("history_user").order_by("-history_date")
+
+
+@admin.register(FestivalAlias)
+class FestivalAliasAdmin(admin.ModelAdmin):
+    list_display = ("key", "festival", "created_at")
+    search_fields = ("key", "festival__name")
+    autocomplete_fields = ("festival",)
+
+
+# The review queue page itself is served by the admin site (metalfests.admin_site), using catalog.selectors.

@@ -1,0 +1,54 @@
+"""Reads of the catalog that more than one place needs (admin, admin API, commands)."""
+
+from django.db.models import Count
+
+from .models import REVIEWABLE_MODELS, Edition, ReviewStatus
+
+
+def review_queue(*, limit_per_kind: int = 100) -> list[dict]:
+    """Records waiting for review, per kind, oldest submission first."""
+    queue = []
+    for model in REVIEWABLE_MODELS:
+        records = model.objects.in_review().select_related("submitted_by").order_by("submitted_at", "pk")
+        if model is Edition:
+            records = records.select_related("festival")
+        queue.append(
+            {
+                "model_name": model._meta.model_name,
+                "verbose_name_plural": model._meta.verbose_name_plural,
+                "records": list(records[:limit_per_kind]),
+                "total": records.count(),
+            }
+        )
+    return queue
+
+
+def review_counts() -> list[dict]:
+    """Per kind: how many drafts, in review, approved, and published with unapproved changes."""
+    rows = []
+    for model in REVIEWABLE_MODELS:
+        by_status = dict(model.objects.values_list("review_status").annotate(n=Count("pk")).order_by())
+        rows.append(
+            {
+                "model_name": model._meta.model_name,
+                "verbose_name_plural": model._meta.verbose_name_plural,
+                "draft": by_status.get(ReviewStatus.DRAFT, 0),
+                "in_review": by_status.get(ReviewStatus.IN_REVIEW, 0),
+                "approved": by_status.get(ReviewStatus.APPROVED, 0),
+                "published": model.objects.published().count(),
+                "pending_changes": model.objects.published().exclude(review_status=ReviewStatus.APPROVED).count(),
+            }
+        )
+    return rows
+
+
+def band_editions(*, band) -> list[Edition]:
+    """The editions whose lineup lists the band, newest first."""
+    return list(Edition.objects.filter(lineup__band=band).select_related("festival").order_by("-start_date"))
+
+
+def festival_list_upcoming(*, today=None):
+    """Festivals with an edition that has not ended yet."""
+    from .models import Festival
+
+    return Festival.objects.filter(editions__in=Edition.objects.upcoming(today)).distinct()
