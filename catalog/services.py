@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.services import audit_record as _audit_record
 
 from .models import Band, Festival, FestivalAlias, ReviewStatus, key_validator
 from .signals import PublicChange, public_state_changed
@@ -37,8 +37,11 @@ class ConcurrentEditError(ValidationError):
         )
 
 
-def _model_name(record) -> str:
-    return record._meta.model_name
+def audit_record(*, user=None, **fields):
+    """Audit as `user` when a service was given one; otherwise as the actor of the current context."""
+    if user is not None:
+        fields["user"] = user
+    return _audit_record(**fields)
 
 
 def require_permission(user, action: str, record_or_model) -> None:
@@ -91,7 +94,7 @@ def record_save(*, record, user, expected_version: int | None = None, save_relat
         record.review_status = ReviewStatus.DRAFT
         model.objects.filter(pk=record.pk).update(review_status=ReviewStatus.DRAFT)
     audit_record(
-        action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
+        user=user, action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
         obj=record,
         changes=snapshot_changes(before, after),
     )
@@ -129,7 +132,7 @@ def record_submit_for_review(*, record, user) -> None:
     record.submitted_by = _user_or_none(user)
     record.submitted_at = timezone.now()
     _save_state(record, "review_status", "submitted_by", "submitted_at")
-    audit_record(action=AuditAction.SUBMIT, obj=record)
+    audit_record(user=user, action=AuditAction.SUBMIT, obj=record)
 
 
 @transaction.atomic
@@ -156,7 +159,7 @@ def record_approve(*, record, user, skip_review: bool = False) -> None:
     _save_state(record, "review_status", "approved_by", "approved_at", "published_snapshot", "published_revision")
     record.refresh_from_db(fields=["published_revision"])
     audit_record(
-        action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
+        user=user, action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
         detail={"revision": record.published_revision},
     )
     _publish_signal(record, PublicChange.PUBLISH, before=before, after=after)
@@ -171,7 +174,7 @@ def record_return_to_draft(*, record, user) -> None:
         raise WorkflowError(f"“{record}” is not in review; only records in review can be returned to draft.")
     record.review_status = ReviewStatus.DRAFT
     _save_state(record, "review_status")
-    audit_record(action=AuditAction.RETURN_TO_DRAFT, obj=record)
+    audit_record(user=user, action=AuditAction.RETURN_TO_DRAFT, obj=record)
 
 
 @transaction.atomic
@@ -187,7 +190,7 @@ def record_unpublish(*, record, user) -> None:
     record.published_revision = F("published_revision") + 1
     _save_state(record, "published_snapshot", "review_status", "published_revision")
     record.refresh_from_db(fields=["published_revision"])
-    audit_record(action=AuditAction.UNPUBLISH, obj=record, changes=snapshot_changes(before, None))
+    audit_record(user=user, action=AuditAction.UNPUBLISH, obj=record, changes=snapshot_changes(before, None))
     _publish_signal(record, PublicChange.UNPUBLISH, before=before)
 
 
@@ -201,7 +204,7 @@ def record_delete(*, record, user) -> None:
         raise ValidationError(
             f"“{record}” is on the lineup of {editions}; remove it from those lineups first.", code="referenced"
         )
-    audit_record(action=AuditAction.DELETE, obj=record, changes=snapshot_changes(before or build_snapshot(record), None))
+    audit_record(user=user, action=AuditAction.DELETE, obj=record, changes=snapshot_changes(before or build_snapshot(record), None))
     if before is not None:
         _publish_signal(record, PublicChange.DELETE, before=before)
     try:
@@ -232,7 +235,7 @@ def record_revert(*, record, user, history_id: int) -> None:
     record.version += 1
     record.save()
     audit_record(
-        action=AuditAction.REVERT, obj=record, changes=snapshot_changes(before, build_snapshot(record)),
+        user=user, action=AuditAction.REVERT, obj=record, changes=snapshot_changes(before, build_snapshot(record)),
         detail={"history_id": history_id},
     )
 
@@ -265,7 +268,7 @@ def record_rename_key(*, record, user, new_key: str) -> None:
         FestivalAlias.objects.filter(key=new_key).delete()  # renaming back to a former key
         if record.published_snapshot is not None:
             FestivalAlias.objects.get_or_create(key=old_key, defaults={"festival": record})
-    audit_record(action=AuditAction.RENAME, obj=record, changes={"key": [old_key, new_key]})
+    audit_record(user=user, action=AuditAction.RENAME, obj=record, changes={"key": [old_key, new_key]})
     if record.published_snapshot is not None:
         before = record.published_snapshot
         after = {**before, "key": new_key} if "key" in before else before
