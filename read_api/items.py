@@ -1,0 +1,302 @@
+"""Pure item builders: public-API-shaped dicts in, PynamoDB items out (no I/O).
+
+Publishing computes the public content from the catalog (approved snapshots,
+denormalised names, counts) in the public API's own shapes and calls these builders;
+it then writes the returned items (conditioned on `rev`, skipping equal `content_hash`)
+and deletes whatever an entity owned before but the builders no longer return
+(`owned_partitions` says where to look). The read tier's tests fill the table with the
+same builders. Keys and discriminators: see `read_api.schema`.
+
+Builders (all keyword `rev`: the catalog's `published_revision`, stored on every item):
+
+  festival_items(detail, *, rev) -> list[Item]
+      detail = body of GET /api/festivals/{key}:
+        {"festival": {key, name, location, coordinates{lat,lng}|null, website, poster, description},
+         "editions": [{year, dates{start,end}, bands[{key,name,size}], ticketPrice, currency, status}]}
+      -> festival item, festival_row (latestEdition = highest year), editions summary,
+         one edition item per edition, one upcoming row per edition (GSI1).
+  band_items(detail, festivals, *, rev) -> list[Item]
+      detail = body of GET /api/bands/{key}: {"band": {..., genreKeys, members[{name, roleKeys}], reviewed},
+                                             "genres": [{key,name,description}], "roles": [{key,name,category}]}
+      festivals = the band's appearances, band-festival rows:
+        {festivalKey, festivalName, location, year, dates{start,end}, size, status}
+      -> band item, band_row (GSI3 by reviewed), band's-festivals summary and rows.
+  genre_items(genre, bands, *, rev) -> list[Item]
+      genre = {key, name, description}; bands = band rows (see band_row()) of the genre's bands
+      -> genre item ({"genre": {..., bandCount}}), genre_row, genre's-bands summary and rows.
+  role_items(role, members, *, rev) -> list[Item]
+      role = {key, name, category, description}; members = role-member rows
+        {bandKey, bandName, name, roleKeys} (+ optional "position": index in the band's member list)
+      -> role item ({"role": {..., bandMemberCount}}), role_row, role's-members summary and rows.
+  festival_alias_items(old_key, new_key, *, rev) -> list[Item]   the 301 from a renamed key
+  summary_item(pk, count, *, rev) -> SummaryItem                  a top-level collection's count
+      pk in COLLECTION_PKS: schema.FESTIVALS_PK, BANDS_PK, BANDS_REVIEWED_PK,
+      BANDS_UNREVIEWED_PK, GENRES_PK, ROLES_PK. Publishing writes these whenever the number
+      of published festivals / bands / reviewed / unreviewed / genres / roles changes.
+
+Row builders (pure dicts, for publishing to reuse): festival_row(detail), band_row(detail, festivals).
+Key helpers: keys_of(items), owned_partitions(kind, key).
+Count design: each collection has a `#SUMMARY` item first in its partition; a change in
+count rewrites that one item. Sub-collection summaries come from the builders above.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+
+from . import schema
+from .schema import Item, Kind
+
+MAX_BODY_BYTES = 350_000  # items stay far below DynamoDB's 400 KB limit
+COLLECTION_PKS = (
+    schema.FESTIVALS_PK,
+    schema.BANDS_PK,
+    schema.BANDS_REVIEWED_PK,
+    schema.BANDS_UNREVIEWED_PK,
+    schema.GENRES_PK,
+    schema.ROLES_PK,
+)
+
+
+def _default(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(value) -> str:
+    """The one JSON encoding of every stored body: compact, UTF-8, no NaN."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_default)
+
+
+def _hash(item: Item) -> str:
+    parts = [
+        schema.Item.kind.get_discriminator(type(item)),
+        item.body,
+        item.count,
+        item.ends,
+        item.GSI1PK, item.GSI1SK, item.GSI2PK, item.GSI2SK, item.GSI3PK, item.GSI3SK,
+    ]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _make(cls: type[Item], pk: str, sk: str, body, *, rev: int, **attrs) -> Item:
+    text = body if isinstance(body, str) else dumps(body)
+    if len(text.encode()) > MAX_BODY_BYTES:
+        raise ValueError(f"item {pk} / {sk} body is {len(text.encode())} bytes (max {MAX_BODY_BYTES})")
+    item = cls(pk, sk, body=text, rev=int(rev), content_hash="", **attrs)
+    item.content_hash = _hash(item)
+    return item
+
+
+def _require(mapping: dict, *names: str, where: str) -> None:
+    missing = [n for n in names if n not in mapping]
+    if missing:
+        raise ValueError(f"{where}: missing {', '.join(missing)}")
+
+
+def summary_item(pk: str, count: int, *, rev: int = 0, gsi3pk: str | None = None) -> Item:
+    """The `#SUMMARY` item of the collection partition `pk` (count first in the list's Query)."""
+    if gsi3pk is None:
+        gsi3pk = {schema.BANDS_REVIEWED_PK: schema.REVIEWED_GSI3PK,
+                  schema.BANDS_UNREVIEWED_PK: schema.UNREVIEWED_GSI3PK}.get(pk)
+    attrs = {"GSI3PK": gsi3pk, "GSI3SK": schema.SUMMARY} if gsi3pk else {}
+    return _make(schema.SummaryItem, pk, schema.SUMMARY, {"count": int(count)}, rev=rev, count=int(count), **attrs)
+
+
+# --- festivals -------------------------------------------------------------------------------
+def _edition_brief(edition: dict) -> dict:
+    return {
+        "year": int(edition["year"]),
+        "dates": edition["dates"],
+        "bandCount": len(edition.get("bands") or []),
+        "ticketPrice": edition.get("ticketPrice"),
+        "currency": edition.get("currency"),
+    }
+
+
+def _festival_row_for(festival: dict, editions: list[dict], shown: dict | None) -> dict:
+    years = sorted(int(e["year"]) for e in editions)
+    return {
+        "festivalKey": festival["key"],
+        "festivalName": festival["name"],
+        "location": festival.get("location"),
+        "coordinates": festival.get("coordinates"),
+        "website": festival.get("website"),
+        "poster": festival.get("poster"),
+        "latestEdition": _edition_brief(shown) if shown else None,
+        "editions": years,
+        "totalEditions": len(years),
+    }
+
+
+def festival_row(detail: dict) -> dict:
+    """A row of GET /api/festivals from a festival detail body."""
+    editions = detail.get("editions") or []
+    latest = max(editions, key=lambda e: int(e["year"])) if editions else None
+    return _festival_row_for(detail["festival"], editions, latest)
+
+
+def _country_of(location: str | None) -> str | None:
+    if not location:
+        return None
+    country = location.rsplit(",", 1)[-1].strip().lower()
+    return country or None
+
+
+def _upcoming_sort_date(start: str, end: str) -> str:
+    floor = dt.date.fromisoformat(end) - dt.timedelta(days=schema.MAX_EDITION_DAYS)
+    return max(dt.date.fromisoformat(start), floor).isoformat()
+
+
+def festival_items(detail: dict, *, rev: int = 0) -> list[Item]:
+    _require(detail, "festival", "editions", where="festival detail")
+    festival = detail["festival"]
+    _require(festival, "key", "name", where="festival")
+    key = festival["key"]
+    editions = detail["editions"]
+    for edition in editions:
+        _require(edition, "year", "dates", where=f"festival {key} edition")
+        _require(edition["dates"], "start", "end", where=f"festival {key} edition dates")
+    items: list[Item] = [_make(schema.FestivalItem, schema.festival_pk(key), schema.METADATA, detail, rev=rev)]
+    country = _country_of(festival.get("location"))
+    geo = {"GSI2PK": f"LOCATION#{country}", "GSI2SK": schema.festival_row_sk(key)} if country else {}
+    items.append(_make(schema.FestivalRowItem, schema.FESTIVALS_PK, schema.festival_row_sk(key),
+                       festival_row(detail), rev=rev, **geo))
+    items.append(summary_item(schema.festival_editions_pk(key), len(editions), rev=rev))
+    for edition in editions:
+        year = int(edition["year"])
+        items.append(_make(schema.EditionItem, schema.festival_editions_pk(key), schema.edition_sk(year),
+                           {"festivalKey": key, **edition, "year": year}, rev=rev))
+        start, end = edition["dates"]["start"], edition["dates"]["end"]
+        items.append(_make(
+            schema.UpcomingItem, schema.festival_pk(key), schema.upcoming_sk(year),
+            _festival_row_for(festival, editions, edition), rev=rev, ends=end,
+            GSI1PK=schema.UPCOMING_GSI1PK, GSI1SK=f"{_upcoming_sort_date(start, end)}#{key}#{year:04d}",
+        ))
+    return items
+
+
+def festival_alias_items(old_key: str, new_key: str, *, rev: int = 0) -> list[Item]:
+    """Items that make /api/festivals/{old_key}[/editions[/{year}]] answer 301 to new_key."""
+    body = {"festivalKey": new_key}
+    return [
+        _make(schema.FestivalAliasItem, schema.festival_pk(old_key), schema.METADATA, body, rev=rev),
+        _make(schema.FestivalAliasItem, schema.festival_editions_pk(old_key), schema.ALIAS, body, rev=rev),
+    ]
+
+
+# --- bands -----------------------------------------------------------------------------------
+def band_row(detail: dict, festivals: list[dict]) -> dict:
+    """A row of GET /api/bands (and of a genre's bands) from a band detail body and its appearances."""
+    band = detail["band"]
+    names = {g["key"]: g.get("name") for g in detail.get("genres") or []}
+    genre_keys = list(band.get("genreKeys") or [])
+    return {
+        "key": band["key"],
+        "name": band["name"],
+        "country": band.get("country"),
+        "genreKeys": genre_keys,
+        "genreNames": [names.get(k) or k for k in genre_keys],
+        "logo": band.get("logo"),
+        "reviewed": bool(band.get("reviewed")),
+        "festivalCount": len({f["festivalKey"] for f in festivals}),
+    }
+
+
+def band_items(detail: dict, festivals: list[dict], *, rev: int = 0) -> list[Item]:
+    _require(detail, "band", where="band detail")
+    band = detail["band"]
+    _require(band, "key", "name", where="band")
+    key = band["key"]
+    for row in festivals:
+        _require(row, "festivalKey", "festivalName", "year", "dates", where=f"band {key} festival row")
+    row = band_row(detail, festivals)
+    items: list[Item] = [
+        _make(schema.BandItem, schema.band_pk(key), schema.METADATA, detail, rev=rev),
+        _make(schema.BandRowItem, schema.BANDS_PK, schema.band_row_sk(key), row, rev=rev,
+              GSI3PK=schema.reviewed_gsi3pk(row["reviewed"]), GSI3SK=schema.band_row_sk(key)),
+        summary_item(schema.band_festivals_pk(key), len(festivals), rev=rev),
+    ]
+    for appearance in festivals:
+        items.append(_make(
+            schema.BandFestivalItem, schema.band_festivals_pk(key),
+            schema.band_festival_sk(appearance["festivalKey"], appearance["year"]),
+            {**appearance, "year": int(appearance["year"])}, rev=rev,
+        ))
+    return items
+
+
+# --- genres and roles ------------------------------------------------------------------------
+def genre_items(genre: dict, bands: list[dict], *, rev: int = 0) -> list[Item]:
+    _require(genre, "key", "name", where="genre")
+    key = genre["key"]
+    count = len(bands)
+    detail = {"genre": {"key": key, "name": genre["name"], "description": genre.get("description"), "bandCount": count}}
+    items: list[Item] = [
+        _make(schema.GenreItem, schema.genre_pk(key), schema.METADATA, detail, rev=rev),
+        _make(schema.GenreRowItem, schema.GENRES_PK, schema.genre_row_sk(key),
+              {"key": key, "name": genre["name"], "bandCount": count}, rev=rev),
+        summary_item(schema.genre_bands_pk(key), count, rev=rev),
+    ]
+    for row in bands:
+        _require(row, "key", "name", where=f"genre {key} band row")
+        items.append(_make(schema.GenreBandItem, schema.genre_bands_pk(key), schema.band_row_sk(row["key"]), row, rev=rev))
+    return items
+
+
+def role_items(role: dict, members: list[dict], *, rev: int = 0) -> list[Item]:
+    _require(role, "key", "name", where="role")
+    key = role["key"]
+    count = len(members)
+    detail = {"role": {"key": key, "name": role["name"], "description": role.get("description"),
+                       "category": role.get("category"), "bandMemberCount": count}}
+    items: list[Item] = [
+        _make(schema.RoleItem, schema.role_pk(key), schema.METADATA, detail, rev=rev),
+        _make(schema.RoleRowItem, schema.ROLES_PK, schema.role_row_sk(key),
+              {"key": key, "name": role["name"], "category": role.get("category"), "bandMemberCount": count}, rev=rev),
+        summary_item(schema.role_members_pk(key), count, rev=rev),
+    ]
+    seen: dict[str, int] = {}
+    for member in members:
+        _require(member, "bandKey", "bandName", "name", where=f"role {key} member row")
+        position = member.get("position")
+        if position is None:
+            position = seen.get(member["bandKey"], 0)
+        seen[member["bandKey"]] = int(position) + 1
+        body = {k: v for k, v in member.items() if k != "position"}
+        items.append(_make(schema.RoleMemberItem, schema.role_members_pk(key),
+                           schema.role_member_sk(member["bandKey"], position), body, rev=rev))
+    return items
+
+
+# --- keys ------------------------------------------------------------------------------------
+def keys_of(items: Iterable[Item]) -> set[tuple[str, str]]:
+    return {Item.key_of(item) for item in items}
+
+
+def owned_partitions(kind: str, key: str) -> list[tuple[str, str | None]]:
+    """Where an entity's items live: (PK, exact SK) or (PK, None) for a whole partition it owns.
+
+    Publishing queries these (write path) to delete items the builders no longer return.
+    kind is one of "festival", "festival_alias", "band", "genre", "role".
+    """
+    if kind == Kind.FESTIVAL:
+        return [(schema.festival_pk(key), None), (schema.festival_editions_pk(key), None),
+                (schema.FESTIVALS_PK, schema.festival_row_sk(key))]
+    if kind == Kind.FESTIVAL_ALIAS:
+        return [(schema.festival_pk(key), schema.METADATA), (schema.festival_editions_pk(key), schema.ALIAS)]
+    if kind == Kind.BAND:
+        return [(schema.band_pk(key), None), (schema.band_festivals_pk(key), None),
+                (schema.BANDS_PK, schema.band_row_sk(key))]
+    if kind == Kind.GENRE:
+        return [(schema.genre_pk(key), None), (schema.genre_bands_pk(key), None),
+                (schema.GENRES_PK, schema.genre_row_sk(key))]
+    if kind == Kind.ROLE:
+        return [(schema.role_pk(key), None), (schema.role_members_pk(key), None),
+                (schema.ROLES_PK, schema.role_row_sk(key))]
+    raise ValueError(f"unknown entity kind {kind!r}")

@@ -1,0 +1,333 @@
+"""The DynamoDB single table: key patterns, the PynamoDB models of every item family, and its indexes.
+
+This module is the contract between the read tier (which reads these items) and
+`publishing` (which writes them, through the pure builders in `read_api.items`).
+Key formats and discriminator values below are FROZEN once items exist in a table:
+changing one needs a migration plan (a full `republish` that deletes the old keys).
+
+Table `DYNAMODB_TABLE_NAME` (default `MetalFests`), on-demand billing, keys `PK`/`SK`
+(strings), three GSIs with `ALL` projection: `GSI1` (GSI1PK/GSI1SK, dates: upcoming
+editions), `GSI2` (GSI2PK/GSI2SK, location: festivals by country), `GSI3`
+(GSI3PK/GSI3SK, band review status).
+
+Every item carries:
+  PK, SK        its key (patterns below)
+  kind          the discriminator (values below)
+  body          the ready-to-serve JSON text (compact, UTF-8): a detail item's body is the
+                whole HTTP answer; a row's body is one element of a list answer
+  rev           Number; publishing conditions its writes on it (never replace a higher rev)
+  content_hash  sha256 hex of (kind, body, index keys, count, ends): skip unchanged writes
+  count         summaries only: the number of rows in their collection
+  ends          upcoming rows only: the edition's last day (YYYY-MM-DD), filtered on
+
+| kind              | PK                          | SK                          | GSI                                   | serves |
+|-------------------|-----------------------------|-----------------------------|---------------------------------------|--------|
+| festival          | FESTIVAL#<key>              | METADATA                    | -                                     | /api/festivals/{key} |
+| festival_alias    | FESTIVAL#<old>              | METADATA                    | -                                     | 301 from /api/festivals/{old} |
+| festival_alias    | FESTIVAL#<old>#EDITIONS     | ~ALIAS                      | -                                     | 301 from /api/festivals/{old}/editions[/{year}] |
+| festival_row      | METADATA#FESTIVALS          | FESTIVAL#<key>              | GSI2: LOCATION#<country> / FESTIVAL#<key> | /api/festivals |
+| summary           | METADATA#FESTIVALS          | #SUMMARY                    | -                                     | its `count` |
+| summary           | FESTIVAL#<key>#EDITIONS     | #SUMMARY                    | -                                     | /editions count, 404 when absent |
+| edition           | FESTIVAL#<key>#EDITIONS     | EDITION#<yyyy>              | -                                     | /editions, /editions/{year} |
+| upcoming          | FESTIVAL#<key>              | UPCOMING#<yyyy>             | GSI1: UPCOMING / <sortdate>#<key>#<yyyy> | /api/festivals/upcoming |
+| band              | BAND#<key>                  | METADATA                    | -                                     | /api/bands/{key} |
+| band_row          | METADATA#BANDS              | BAND#<key>                  | GSI3: BANDS#REVIEWED or BANDS#UNREVIEWED / BAND#<key> | /api/bands, /reviewed, /unreviewed |
+| summary           | METADATA#BANDS              | #SUMMARY                    | -                                     | /api/bands count |
+| summary           | METADATA#BANDS#REVIEWED     | #SUMMARY                    | GSI3: BANDS#REVIEWED / #SUMMARY        | /reviewed count |
+| summary           | METADATA#BANDS#UNREVIEWED   | #SUMMARY                    | GSI3: BANDS#UNREVIEWED / #SUMMARY      | /unreviewed count |
+| summary           | BAND#<key>#FESTIVALS        | #SUMMARY                    | -                                     | band's festivals count |
+| band_festival     | BAND#<key>#FESTIVALS        | FESTIVAL#<festival>#<yyyy>  | -                                     | /api/bands/{key}/festivals |
+| genre             | GENRE#<key>                 | METADATA                    | -                                     | /api/genres/{key} |
+| genre_row         | METADATA#GENRES             | GENRE#<key>                 | -                                     | /api/genres |
+| summary           | METADATA#GENRES             | #SUMMARY                    | -                                     | its count |
+| summary           | GENRE#<key>#BANDS           | #SUMMARY                    | -                                     | genre's bands count |
+| genre_band        | GENRE#<key>#BANDS           | BAND#<band>                 | -                                     | /api/genres/{key}/bands |
+| role              | ROLE#<key>                  | METADATA                    | -                                     | /api/roles/{key} |
+| role_row          | METADATA#ROLES              | ROLE#<key>                  | -                                     | /api/roles |
+| summary           | METADATA#ROLES              | #SUMMARY                    | -                                     | its count |
+| summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
+| role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
+
+Why collections have their own partition with a `#SUMMARY` item: `#` sorts before every
+row prefix, so the one Query that reads a list's first page returns the collection's
+count (and, for sub-collections, proof that the owner exists) first; a change of count
+rewrites one small item, never the rows. Later pages (cursor) carry the count in the cursor.
+Upcoming rows sort by start date: <sortdate> is the start date, or end − 31 days for an
+edition longer than that, so that the read's key condition (GSI1SK ≥ today − 31 days) plus
+a filter on `ends` finds exactly the editions that have not ended.
+"""
+
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from . import config
+
+# --- key patterns (the only place they are spelled) ----------------------------------------
+METADATA = "METADATA"
+SUMMARY = "#SUMMARY"
+ALIAS = "~ALIAS"
+FESTIVALS_PK = "METADATA#FESTIVALS"
+BANDS_PK = "METADATA#BANDS"
+BANDS_REVIEWED_PK = "METADATA#BANDS#REVIEWED"
+BANDS_UNREVIEWED_PK = "METADATA#BANDS#UNREVIEWED"
+GENRES_PK = "METADATA#GENRES"
+ROLES_PK = "METADATA#ROLES"
+UPCOMING_GSI1PK = "UPCOMING"
+REVIEWED_GSI3PK = "BANDS#REVIEWED"
+UNREVIEWED_GSI3PK = "BANDS#UNREVIEWED"
+MAX_EDITION_DAYS = 31  # longer editions sort at end − 31 days in GSI1 (see module docstring)
+
+FESTIVAL_ROW_PREFIX = "FESTIVAL#"
+EDITION_PREFIX = "EDITION#"
+UPCOMING_PREFIX = "UPCOMING#"
+BAND_ROW_PREFIX = "BAND#"
+GENRE_ROW_PREFIX = "GENRE#"
+ROLE_ROW_PREFIX = "ROLE#"
+MEMBER_PREFIX = "MEMBER#"
+
+
+def festival_pk(key: str) -> str:
+    return f"FESTIVAL#{key}"
+
+
+def festival_editions_pk(key: str) -> str:
+    return f"FESTIVAL#{key}#EDITIONS"
+
+
+def edition_sk(year: int) -> str:
+    return f"EDITION#{int(year):04d}"
+
+
+def upcoming_sk(year: int) -> str:
+    return f"UPCOMING#{int(year):04d}"
+
+
+def festival_row_sk(key: str) -> str:
+    return f"FESTIVAL#{key}"
+
+
+def band_pk(key: str) -> str:
+    return f"BAND#{key}"
+
+
+def band_festivals_pk(key: str) -> str:
+    return f"BAND#{key}#FESTIVALS"
+
+
+def band_festival_sk(festival_key: str, year: int) -> str:
+    return f"FESTIVAL#{festival_key}#{int(year):04d}"
+
+
+def band_row_sk(key: str) -> str:
+    return f"BAND#{key}"
+
+
+def reviewed_gsi3pk(reviewed: bool) -> str:
+    return REVIEWED_GSI3PK if reviewed else UNREVIEWED_GSI3PK
+
+
+def genre_pk(key: str) -> str:
+    return f"GENRE#{key}"
+
+
+def genre_bands_pk(key: str) -> str:
+    return f"GENRE#{key}#BANDS"
+
+
+def genre_row_sk(key: str) -> str:
+    return f"GENRE#{key}"
+
+
+def role_pk(key: str) -> str:
+    return f"ROLE#{key}"
+
+
+def role_members_pk(key: str) -> str:
+    return f"ROLE#{key}#MEMBERS"
+
+
+def role_row_sk(key: str) -> str:
+    return f"ROLE#{key}"
+
+
+def role_member_sk(band_key: str, position: int) -> str:
+    return f"MEMBER#{band_key}#{int(position):03d}"
+
+
+# --- discriminator values (frozen) -----------------------------------------------------------
+class Kind:
+    FESTIVAL = "festival"
+    FESTIVAL_ALIAS = "festival_alias"
+    FESTIVAL_ROW = "festival_row"
+    EDITION = "edition"
+    UPCOMING = "upcoming"
+    BAND = "band"
+    BAND_ROW = "band_row"
+    BAND_FESTIVAL = "band_festival"
+    GENRE = "genre"
+    GENRE_ROW = "genre_row"
+    GENRE_BAND = "genre_band"
+    ROLE = "role"
+    ROLE_ROW = "role_row"
+    ROLE_MEMBER = "role_member"
+    SUMMARY = "summary"
+
+
+# --- the models ----------------------------------------------------------------------------
+class GSI1(GlobalSecondaryIndex):
+    """Dates: upcoming editions sorted by start date."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class GSI2(GlobalSecondaryIndex):
+    """Location: festivals by country."""
+
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
+class GSI3(GlobalSecondaryIndex):
+    """Band review status: reviewed / unreviewed band rows (and their summaries)."""
+
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    GSI3PK = UnicodeAttribute(hash_key=True)
+    GSI3SK = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    """Base of every item family; `kind` selects the subclass when PynamoDB reads an item."""
+
+    class Meta:
+        table_name = config.settings.table_name
+        host = config.settings.endpoint_url
+        region = config.settings.region
+        billing_mode = "PAY_PER_REQUEST"
+        connect_timeout_seconds = config.settings.connect_timeout_seconds
+        read_timeout_seconds = config.settings.read_timeout_seconds
+        max_retry_attempts = config.settings.max_retry_attempts
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute(attr_name="kind")
+    body = UnicodeAttribute()
+    rev = NumberAttribute(default=0)
+    content_hash = UnicodeAttribute()
+    count = NumberAttribute(null=True)
+    ends = UnicodeAttribute(null=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    GSI3PK = UnicodeAttribute(null=True)
+    GSI3SK = UnicodeAttribute(null=True)
+
+    gsi1 = GSI1()
+    gsi2 = GSI2()
+    gsi3 = GSI3()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.PK, self.SK)
+
+    @staticmethod
+    def key_of(item: "Item") -> tuple[str, str]:
+        return (item.PK, item.SK)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.PK} {self.SK}>"
+
+
+class FestivalItem(Item, discriminator=Kind.FESTIVAL):
+    pass
+
+
+class FestivalAliasItem(Item, discriminator=Kind.FESTIVAL_ALIAS):
+    pass
+
+
+class FestivalRowItem(Item, discriminator=Kind.FESTIVAL_ROW):
+    pass
+
+
+class EditionItem(Item, discriminator=Kind.EDITION):
+    pass
+
+
+class UpcomingItem(Item, discriminator=Kind.UPCOMING):
+    pass
+
+
+class BandItem(Item, discriminator=Kind.BAND):
+    pass
+
+
+class BandRowItem(Item, discriminator=Kind.BAND_ROW):
+    pass
+
+
+class BandFestivalItem(Item, discriminator=Kind.BAND_FESTIVAL):
+    pass
+
+
+class GenreItem(Item, discriminator=Kind.GENRE):
+    pass
+
+
+class GenreRowItem(Item, discriminator=Kind.GENRE_ROW):
+    pass
+
+
+class GenreBandItem(Item, discriminator=Kind.GENRE_BAND):
+    pass
+
+
+class RoleItem(Item, discriminator=Kind.ROLE):
+    pass
+
+
+class RoleRowItem(Item, discriminator=Kind.ROLE_ROW):
+    pass
+
+
+class RoleMemberItem(Item, discriminator=Kind.ROLE_MEMBER):
+    pass
+
+
+class SummaryItem(Item, discriminator=Kind.SUMMARY):
+    pass
+
+
+def _all_models() -> list[type[Item]]:
+    found, todo = [], [Item]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def bind(settings: "config.Settings") -> None:
+    """Point every model at the configured table, endpoint, region, timeouts and retries."""
+    meta = Item.Meta
+    meta.table_name = settings.table_name
+    meta.host = settings.endpoint_url
+    meta.region = settings.region
+    meta.connect_timeout_seconds = settings.connect_timeout_seconds
+    meta.read_timeout_seconds = settings.read_timeout_seconds
+    meta.max_retry_attempts = settings.max_retry_attempts
+    for cls in _all_models():
+        cls._connection = None

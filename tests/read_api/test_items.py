@@ -1,0 +1,140 @@
+"""The pure item builders: keys, shapes, counts, hashes; and a round trip through DynamoDB Local."""
+
+import json
+
+import pytest
+
+from read_api import cachetags, items, schema
+from read_api.schema import Item
+
+from .data import BANDS, FESTIVALS, GENRES, ROLES, band_festivals, genre_bands, role_members
+
+
+def _by_key(built):
+    return {Item.key_of(item): item for item in built}
+
+
+def test_festival_items_keys_and_row():
+    detail = FESTIVALS["wacken"]
+    FUTURE = detail["editions"][1]["year"]
+    built = _by_key(items.festival_items(detail, rev=7))
+    assert set(built) == {
+        ("FESTIVAL#wacken", "METADATA"),
+        ("METADATA#FESTIVALS", "FESTIVAL#wacken"),
+        ("FESTIVAL#wacken#EDITIONS", "#SUMMARY"),
+        ("FESTIVAL#wacken#EDITIONS", "EDITION#2025"),
+        ("FESTIVAL#wacken#EDITIONS", f"EDITION#{FUTURE}"),
+        ("FESTIVAL#wacken", "UPCOMING#2025"),
+        ("FESTIVAL#wacken", f"UPCOMING#{FUTURE}"),
+    }
+    assert json.loads(built[("FESTIVAL#wacken", "METADATA")].body) == detail
+    row = json.loads(built[("METADATA#FESTIVALS", "FESTIVAL#wacken")].body)
+    assert row["latestEdition"]["year"] == FUTURE
+    assert row["latestEdition"]["bandCount"] == len(detail["editions"][1]["bands"])
+    assert row["editions"] == [2025, FUTURE] and row["totalEditions"] == 2
+    assert built[("FESTIVAL#wacken#EDITIONS", "#SUMMARY")].count == 2
+    upcoming = built[("FESTIVAL#wacken", f"UPCOMING#{FUTURE}")]
+    edition = detail["editions"][1]
+    assert upcoming.GSI1PK == "UPCOMING"
+    assert upcoming.GSI1SK == f"{edition['dates']['start']}#wacken#{FUTURE}"
+    assert upcoming.ends == edition["dates"]["end"]
+    assert all(item.rev == 7 for item in built.values())
+
+
+def test_long_editions_sort_at_end_minus_max_days():
+    (upcoming,) = [i for i in items.festival_items(FESTIVALS["long-fest"]) if isinstance(i, schema.UpcomingItem)]
+    end = FESTIVALS["long-fest"]["editions"][0]["dates"]["end"]
+    import datetime as dt
+    expected = (dt.date.fromisoformat(end) - dt.timedelta(days=schema.MAX_EDITION_DAYS)).isoformat()
+    assert upcoming.GSI1SK.startswith(expected + "#long-fest#")
+
+
+def test_every_item_has_kind_body_rev_and_hash():
+    everything = [
+        *items.festival_items(FESTIVALS["wacken"]),
+        *items.band_items(BANDS["iron-maiden"], band_festivals("iron-maiden")),
+        *items.genre_items(GENRES["heavy-metal"], genre_bands("heavy-metal")),
+        *items.role_items(ROLES["vocals"], role_members("vocals")),
+        *items.festival_alias_items("wacken-open-air", "wacken"),
+        items.summary_item(schema.BANDS_PK, 3),
+    ]
+    for item in everything:
+        data = item.serialize()
+        assert {"PK", "SK", "kind", "body", "rev", "content_hash"} <= set(data)
+        json.loads(item.body)
+        assert len(item.content_hash) == 64
+        assert cachetags.for_items([item])  # every key maps to a cache tag
+
+
+def test_content_hash_changes_with_content_only():
+    a = items.band_items(BANDS["iron-maiden"], [], rev=1)[0]
+    b = items.band_items(BANDS["iron-maiden"], [], rev=2)[0]
+    changed = json.loads(json.dumps(BANDS["iron-maiden"]))
+    changed["band"]["name"] = "Iron Maiden!"
+    c = items.band_items(changed, [], rev=2)[0]
+    assert a.content_hash == b.content_hash != c.content_hash
+
+
+def test_band_row_counts_distinct_festivals_and_gsi3():
+    built = _by_key(items.band_items(BANDS["iron-maiden"], band_festivals("iron-maiden")))
+    row_item = built[("METADATA#BANDS", "BAND#iron-maiden")]
+    row = json.loads(row_item.body)
+    assert row["festivalCount"] == len({f["festivalKey"] for f in band_festivals("iron-maiden")})
+    assert row["genreNames"] == ["Heavy Metal"]
+    assert row_item.GSI3PK == "BANDS#REVIEWED" and row_item.GSI3SK == "BAND#iron-maiden"
+
+
+def test_reviewed_summaries_are_in_gsi3():
+    summary = items.summary_item(schema.BANDS_UNREVIEWED_PK, 4)
+    assert (summary.GSI3PK, summary.GSI3SK, summary.count) == ("BANDS#UNREVIEWED", "#SUMMARY", 4)
+
+
+def test_role_members_are_numbered_per_band():
+    members = [
+        {"bandKey": "a", "bandName": "A", "name": "x", "roleKeys": ["vocals"]},
+        {"bandKey": "a", "bandName": "A", "name": "y", "roleKeys": ["vocals"]},
+        {"bandKey": "b", "bandName": "B", "name": "z", "roleKeys": ["vocals"]},
+    ]
+    keys = {sk for _, sk in items.keys_of(items.role_items(ROLES["vocals"], members))}
+    assert {"MEMBER#a#000", "MEMBER#a#001", "MEMBER#b#000"} <= keys
+
+
+def test_builders_reject_incomplete_input():
+    with pytest.raises(ValueError, match="missing"):
+        items.festival_items({"festival": {"key": "x"}, "editions": []})
+    with pytest.raises(ValueError, match="dates"):
+        items.festival_items({"festival": {"key": "x", "name": "X"}, "editions": [{"year": 2020}]})
+
+
+def test_oversized_body_is_refused():
+    huge = {"band": {"key": "x", "name": "X", "description": "a" * 400_000}}
+    with pytest.raises(ValueError, match="bytes"):
+        items.band_items(huge, [])
+
+
+def test_owned_partitions_cover_every_built_key():
+    built = items.festival_items(FESTIVALS["wacken"])
+    owned = items.owned_partitions("festival", "wacken")
+    for pk, sk in items.keys_of(built):
+        assert any(pk == opk and (osk is None or osk == sk) for opk, osk in owned), (pk, sk)
+
+
+def test_cache_tags_for_written_items():
+    tags = cachetags.for_items(items.festival_items(FESTIVALS["wacken"]))
+    assert tags == {"festival:wacken", "festivals", "upcoming"}
+    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])) == {"band:iron-maiden", "bands"}
+    assert cachetags.for_key("GENRE#x#BANDS", "BAND#y") == {"genre:x"}
+    assert cachetags.for_key("METADATA#BANDS#REVIEWED", "#SUMMARY") == {"bands"}
+
+
+@pytest.mark.dynamodb
+def test_items_round_trip_through_the_table(dynamodb_table):
+    built = items.festival_items(FESTIVALS["wacken"], rev=2)
+    with Item.batch_write() as batch:
+        for item in built:
+            batch.save(item)
+    stored = Item.get("FESTIVAL#wacken", "METADATA")
+    assert isinstance(stored, schema.FestivalItem)
+    assert stored.body == built[0].body and stored.rev == 2
+    rows = list(Item.gsi1.query("UPCOMING"))
+    assert {type(r) for r in rows} == {schema.UpcomingItem}
