@@ -295,7 +295,24 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             if self._has(request, WORKFLOW_ACTIONS[name][1])
         ]
 
-    # --- history: inline parts too -------------------------------------------------------------
+    # --- history: revert through the service, inline parts shown too ---------------------------
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """GET shows a historical version; POST reverts to it (approvers only) through the service."""
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        record = get_object_or_404(self.model, pk=object_id)
+        if self.revert_disabled(request, record):
+            raise PermissionDenied
+        try:
+            services.record_revert(record=record, user=request.user, history_id=int(version_id))
+        except (ValidationError, self.model.history.model.DoesNotExist) as exc:
+            self.message_user(request, f"Not reverted: {exc}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"“{record}” reverted to the version of that date; approve it to make it public.", messages.SUCCESS
+            )
+        return HttpResponseRedirect(reverse(f"admin:catalog_{self.opts.model_name}_change", args=[record.pk]))
+
     def related_history(self, obj) -> list:
         """Historical rows of the parts edited inline (members, lineup), newest first."""
         return []
