@@ -1,0 +1,301 @@
+"""Build the read tier's Lambda artifact, `dist/read-api.zip`, and API Gateway's view of the OpenAPI document.
+
+Run as `python -m infra.package` (`make package`). The zip holds `read_api` and
+the distributions it imports at run time, with their own dependencies, found
+from installed distribution metadata rather than a hand-kept list:
+
+1. the top-level imports of every `read_api` module (stdlib and `read_api`
+   itself aside) are mapped to installed distributions;
+2. their requirements are followed transitively, with markers evaluated for
+   the Lambda target (CPython 3.11, Linux, arm64);
+3. what the Lambda Python runtime already provides — boto3 and everything it
+   requires (botocore, s3transfer, jmespath, python-dateutil, six, urllib3) —
+   is left out: shipping botocore alone would add ~20 MB unzipped to every
+   cold start for a library the runtime loads anyway, and pynamodb only asks
+   for botocore>=1.12.54;
+4. Django (and anything depending on it) must never be reachable: the build
+   fails if it is.
+
+Each module is shipped with its bytecode compiled for CPython 3.11 in
+`__pycache__` (unchecked-hash .pyc: no timestamps, and no stat of the source on
+the read-only /var/task). The zip is reproducible: entries sorted, fixed
+timestamps and permissions, no absolute paths. Distributions with compiled
+extensions are refused: they would be built for this machine, not arm64 Lambda.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.metadata as metadata
+import importlib.util
+import io
+import py_compile
+import re
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_PACKAGE = "read_api"
+ARTIFACT = ROOT / "dist" / "read-api.zip"
+OPENAPI_SOURCE = ROOT / SOURCE_PACKAGE / "openapi.yaml"
+OPENAPI_GATEWAY_VIEW = ROOT / "dist" / "openapi.apigw.yaml"
+
+TARGET_PYTHON = (3, 11)
+# The Lambda runtime puts boto3 and its requirements on sys.path (/var/runtime).
+RUNTIME_PROVIDED_ROOTS = ("boto3",)
+FORBIDDEN = ("django",)
+LAMBDA_TASK_ROOT = "/var/task"
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+# Metadata that names this machine or its installer rather than the distribution.
+SKIPPED_DIST_INFO = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json", "uv_build.json", "uv_cache.json"}
+TARGET_MARKERS = {
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "python_version": "3.11",
+    "python_full_version": "3.11.0",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "aarch64",
+    "os_name": "posix",
+}
+
+
+class PackagingError(RuntimeError):
+    """The artifact cannot be built as promised."""
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass
+class Artifact:
+    path: Path
+    size: int
+    entries: int
+    shipped: dict[str, str] = field(default_factory=dict)  # distribution → version
+    runtime_provided: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        shipped = ", ".join(f"{name} {version}" for name, version in sorted(self.shipped.items())) or "nothing"
+        try:
+            where = self.path.relative_to(ROOT)
+        except ValueError:
+            where = self.path
+        return (
+            f"{where}: {self.size:,} bytes ({self.size / 1024:.1f} KiB), {self.entries} entries\n"
+            f"  shipped: {SOURCE_PACKAGE} + {shipped}\n"
+            f"  left to the Lambda runtime: {', '.join(self.runtime_provided)}"
+        )
+
+
+# ------------------------------------------------------------------ what read_api imports
+
+
+def imported_top_level_modules(package_dir: Path) -> dict[str, bool]:
+    """Top-level modules imported by the package's sources → True if some import of it is unconditional.
+
+    An import inside a `try` block (the usual optional-dependency idiom) is
+    conditional: it is shipped when installed and ignored when not.
+    """
+    found: dict[str, bool] = {}
+    for source in sorted(package_dir.rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
+        guarded: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Try):
+                for inner in node.body:
+                    guarded.update(id(child) for child in ast.walk(inner))
+        for node in ast.walk(tree):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                found[top] = found.get(top, False) or id(node) not in guarded
+    return found
+
+
+def third_party_distributions(package_dir: Path) -> set[str]:
+    """Distributions providing the package's non-stdlib imports."""
+    providers = metadata.packages_distributions()
+    distributions: set[str] = set()
+    for module, required in sorted(imported_top_level_modules(package_dir).items()):
+        if module in sys.stdlib_module_names or module == package_dir.name or module == "__future__":
+            continue
+        owners = providers.get(module)
+        if not owners:
+            if required:
+                raise PackagingError(
+                    f"{package_dir.name} imports {module!r}, which no installed distribution provides."
+                )
+            continue
+        distributions.update(normalize(owner) for owner in owners)
+    return distributions
+
+
+def dependency_closure(roots: Iterable[str]) -> set[str]:
+    """The distributions `roots` need at run time on the Lambda target, roots included."""
+    environment = {**default_environment(), **TARGET_MARKERS}
+    pending = [(normalize(root), frozenset()) for root in roots]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    closure: set[str] = set()
+    while pending:
+        name, extras = pending.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        closure.add(name)
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is not None and not any(
+                requirement.marker.evaluate({**environment, "extra": extra}) for extra in (extras or {""})
+            ):
+                continue
+            pending.append((normalize(requirement.name), frozenset(requirement.extras)))
+    return closure
+
+
+def plan(package_dir: Path) -> tuple[set[str], set[str]]:
+    """(distributions to ship, distributions left to the runtime)."""
+    runtime = dependency_closure(RUNTIME_PROVIDED_ROOTS)
+    needed = dependency_closure(third_party_distributions(package_dir))
+    forbidden = sorted(name for name in needed if name in FORBIDDEN)
+    if forbidden:
+        raise PackagingError(f"{package_dir.name} would ship {', '.join(forbidden)}: the read tier never imports Django.")
+    return needed - runtime, runtime
+
+
+# ------------------------------------------------------------------ files and bytecode
+
+
+def compiled(source_text: bytes, arcname: str) -> bytes:
+    """CPython 3.11 bytecode of `source_text`, as an unchecked-hash .pyc naming /var/task/<arcname>."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "module.py"
+        source.write_bytes(source_text)
+        target = Path(scratch) / "module.pyc"
+        py_compile.compile(
+            str(source),
+            cfile=str(target),
+            dfile=f"{LAMBDA_TASK_ROOT}/{arcname}",
+            doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        return target.read_bytes()
+
+
+def with_bytecode(arcname: str, content: bytes) -> list[tuple[str, bytes]]:
+    entries = [(arcname, content)]
+    if arcname.endswith(".py"):
+        entries.append((importlib.util.cache_from_source(arcname), compiled(content, arcname)))
+    return entries
+
+
+def source_package_files(package_dir: Path) -> list[tuple[str, bytes]]:
+    entries: list[tuple[str, bytes]] = []
+    for path in sorted(package_dir.rglob("*")):
+        relative = path.relative_to(package_dir.parent)
+        if path.is_dir() or "__pycache__" in relative.parts or path.suffix in (".pyc", ".pyo"):
+            continue
+        entries.extend(with_bytecode(relative.as_posix(), path.read_bytes()))
+    return entries
+
+
+def distribution_files(name: str) -> list[tuple[str, bytes]]:
+    distribution = metadata.distribution(name)
+    entries: list[tuple[str, bytes]] = []
+    for file in distribution.files or []:
+        parts = file.parts
+        if not parts or parts[0] == ".." or "__pycache__" in parts or file.suffix in (".pyc", ".pyo"):
+            continue  # console scripts live outside site-packages; bytecode is rebuilt below
+        if parts[0].endswith(".dist-info") and parts[-1] in SKIPPED_DIST_INFO:
+            continue
+        if file.suffix in (".so", ".pyd", ".dylib"):
+            raise PackagingError(
+                f"{name} contains the compiled extension {file}: it would be built for this machine, "
+                "not for arm64 Lambda. Ship it as a Lambda layer built for arm64 instead."
+            )
+        located = Path(file.locate())
+        if located.is_file():
+            entries.extend(with_bytecode(file.as_posix(), located.read_bytes()))
+    return entries
+
+
+def write_zip(target: Path, entries: list[tuple[str, bytes]]) -> None:
+    names = [name for name, _ in entries]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise PackagingError(f"Two sources for {', '.join(duplicates[:5])}.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+            info.external_attr = 0o100644 << 16
+            info.create_system = 3  # Unix, whatever machine builds it
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content, compresslevel=9)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(buffer.getvalue())
+
+
+def build(target: Path = ARTIFACT, package_dir: Path = ROOT / SOURCE_PACKAGE) -> Artifact:
+    """Build the artifact at `target` and describe it."""
+    if sys.version_info[:2] != TARGET_PYTHON:
+        raise PackagingError(
+            f"Build with Python {'.'.join(map(str, TARGET_PYTHON))} (the Lambda runtime): "
+            f"this is {sys.version.split()[0]}, whose bytecode Lambda cannot use."
+        )
+    if not package_dir.is_dir():
+        raise PackagingError(f"{package_dir} does not exist.")
+    shipped, runtime = plan(package_dir)
+    entries = source_package_files(package_dir)
+    for name in sorted(shipped):
+        entries.extend(distribution_files(name))
+    write_zip(target, entries)
+    return Artifact(
+        path=target,
+        size=target.stat().st_size,
+        entries=len(entries),
+        shipped={name: metadata.version(name) for name in shipped},
+        runtime_provided=sorted(runtime),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=ARTIFACT, help="where to write the zip (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        artifact = build(args.output)
+    except PackagingError as error:
+        print(f"package: {error}", file=sys.stderr)
+        return 1
+    print(artifact.summary())
+
+    from infra.openapi_overlay import OverlayError, write_gateway_view
+
+    if not OPENAPI_SOURCE.is_file():
+        print(f"package: {OPENAPI_SOURCE.relative_to(ROOT)} is missing: no API Gateway definition written.", file=sys.stderr)
+        return 1
+    try:
+        view = write_gateway_view(OPENAPI_SOURCE, OPENAPI_GATEWAY_VIEW)
+    except OverlayError as error:
+        print(f"package: {error}", file=sys.stderr)
+        return 1
+    print(f"{OPENAPI_GATEWAY_VIEW.relative_to(ROOT)}: API Gateway definition, {len(view['paths'])} paths")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
