@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and access"
 
     def ready(self) -> None:
-        from . import groups  # noqa: F401  (connects post_migrate group sync)
+        from . import groups, signals  # noqa: F401  (post_migrate group sync; sign-in audit receivers)

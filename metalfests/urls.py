@@ -1,8 +1,16 @@
 """Root URLs: the admin, sign-in, and the admin REST API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from accounts import views as accounts_views
 
 urlpatterns = [
+    # Before the admin's own: SSO-aware login, and a logout that ends the provider's session too.
+    path("admin/login/", accounts_views.admin_login, name="admin_login"),
+    path("admin/logout/", accounts_views.logout, name="admin_logout"),
     path("admin/", admin.site.urls),
+    path("oidc/", include("mozilla_django_oidc.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("api/admin/", include("catalog.api.urls")),
 ]

@@ -163,3 +163,105 @@ LOGGING = {
 
 # Uploaded files are served from here in public answers when the storage gives a relative URL.
 PUBLIC_MEDIA_BASE_URL = env_str("PUBLIC_MEDIA_BASE_URL", "http://127.0.0.1:8000")
+
+# =====================================================================================
+# Single sign-on, sessions, the admin API and the audit trail (accounts/, audit/, catalog/api/)
+# =====================================================================================
+# The admin is an OpenID Connect client (mozilla-django-oidc) of a Cognito user pool that
+# federates IAM Identity Center. Every endpoint and credential comes from the environment;
+# `make run` and the tests point these at the local provider (devtools/oidc/).
+import re  # noqa: E402
+
+from .env import env_float, env_map  # noqa: E402
+
+OIDC_ENABLED = env_bool("OIDC_ENABLED", bool(env_str("OIDC_OP_ISSUER")))
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")  # https://<domain>/oauth2/authorize
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")  # https://<domain>/oauth2/token
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")  # unused: claims come from the verified ID token
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")  # <issuer>/.well-known/jwks.json
+OIDC_OP_LOGOUT_ENDPOINT = env_str("OIDC_OP_LOGOUT_ENDPOINT", "")  # https://<domain>/logout (Cognito's, non-standard)
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+# Extra app client ids whose access tokens the admin API accepts (automation clients).
+OIDC_API_CLIENT_IDS = env_list("OIDC_API_CLIENT_IDS", [])
+OIDC_RP_SIGN_ALGO = "RS256"  # the library defaults to HS256; Cognito signs with RS256 (JWKS)
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_TOKEN_USE_BASIC_AUTH = env_bool("OIDC_TOKEN_USE_BASIC_AUTH", True)  # client_secret_basic at /oauth2/token
+# (connect, read) seconds for every call to the provider: token endpoint, JWKS.
+OIDC_TIMEOUT = (env_float("OIDC_CONNECT_TIMEOUT", 3.05), env_float("OIDC_READ_TIMEOUT", 5.0))
+OIDC_JWKS_CACHE_SECONDS = env_int("OIDC_JWKS_CACHE_SECONDS", 600)
+OIDC_LEEWAY_SECONDS = env_int("OIDC_LEEWAY_SECONDS", 30)
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = False
+OIDC_CREATE_USER = True
+# SessionRefresh: re-check the person with the provider (prompt=none) this often; groups re-sync then.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 15 * 60)
+OIDC_EXEMPT_URLS = ["accounts:refused", "admin:logout", "admin:login", re.compile(r"^/api/")]
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# Group claims: Cognito's groups claim, the names of the three admin groups there, and for Identity
+# Center group IDs passed through a custom attribute, the claim and an ID → admin group map.
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "cognito:groups")
+OIDC_GROUP_NAMES = {
+    "AdminFull": env_str("OIDC_GROUP_FULL", "AdminFull"),
+    "AdminEditor": env_str("OIDC_GROUP_EDITOR", "AdminEditor"),
+    "AdminViewer": env_str("OIDC_GROUP_VIEWER", "AdminViewer"),
+}
+OIDC_GROUP_ID_CLAIM = env_str("OIDC_GROUP_ID_CLAIM", "custom:groups")
+OIDC_GROUP_ID_MAP = env_map("OIDC_GROUP_ID_MAP", {})  # "<identity center group id>=AdminEditor,..."
+
+LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/refused/"
+LOGOUT_REDIRECT_URL = "/admin/login/"
+# Where Cognito sends the browser after its /logout (must be a registered sign-out URL); empty: /admin/login/.
+OIDC_LOGOUT_REDIRECT_URL = env_str("OIDC_LOGOUT_REDIRECT_URL", "")
+
+# Password sign-in: on locally and in tests; production turns it off. BREAK_GLASS_LOGIN lets a local
+# superuser (one with no SSO identity) sign in with a password anyway; every use is audited.
+ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
+BREAK_GLASS_LOGIN = env_bool("BREAK_GLASS_LOGIN", False)
+
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.CognitoOIDCBackend",
+    "accounts.backends.LocalPasswordBackend",
+]
+# Absolute session limit and idle limit (accounts.middleware.SessionLimitsMiddleware), then the
+# provider re-check (accounts.middleware.OIDCSessionRefresh), before the audit context is set.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "accounts.middleware.SessionLimitsMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.SessionLimitsMiddleware") + 1, "accounts.middleware.OIDCSessionRefresh"
+)
+
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "catalog.api.authentication.CognitoAccessTokenAuthentication",
+            "catalog.api.authentication.ApiKeyAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.AdminGroupPermission"],
+        "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+        "UNAUTHENTICATED_USER": None,
+    }
+)
+SPECTACULAR_SETTINGS.update(
+    {
+        "SCHEMA_PATH_PREFIX": r"/api/admin",
+        "COMPONENT_SPLIT_REQUEST": True,
+        "APPEND_COMPONENTS": {
+            "securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                "CognitoBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            }
+        },
+        "SECURITY": [{"ApiKey": []}, {"CognitoBearer": []}],
+    }
+)
+
+# Audit entries are kept at least this long; `manage.py prune_audit` refuses anything shorter.
+AUDIT_RETENTION_DAYS = max(90, env_int("AUDIT_RETENTION_DAYS", 365))

@@ -46,3 +46,29 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from exc
+
+
+def env_map(name: str, default: dict[str, str] | None = None) -> dict[str, str]:
+    """`a=b,c=d` → {"a": "b", "c": "d"}."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return dict(default or {})
+    pairs = {}
+    for item in raw.split(","):
+        if not item.strip():
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not of the form key=value.")
+        pairs[key.strip()] = value.strip()
+    return pairs
