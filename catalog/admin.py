@@ -197,7 +197,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 failures.append(f"{record}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
         if succeeded:
-            self.message_user(request, f"{succeeded} {self.opts.verbose_name_plural} {done}.", messages.SUCCESS)
+            noun = self.opts.verbose_name if succeeded == 1 else self.opts.verbose_name_plural
+            self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
         for failure in failures:
             self.message_user(request, failure, messages.ERROR)
 
