@@ -1,5 +1,7 @@
 """Root URLs: the admin, sign-in, and the admin REST API."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/admin/", include("catalog.api.urls")),
 ]
+
+if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
+    # Uploaded images, served by runserver locally (S3 serves them in production).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
