@@ -1,0 +1,29 @@
+"""Publishing's settings in one place, each with its default (override any of them in Django settings)."""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Retry of a failed task: base * 2**(attempts-1), capped, with jitter.
+    "PUBLISH_RETRY_BASE_SECONDS": 5.0,
+    "PUBLISH_RETRY_MAX_SECONDS": 15 * 60.0,
+    # How long a worker holds the drain lease without renewing it (above the Lambda timeout).
+    "PUBLISH_LEASE_SECONDS": 10 * 60.0,
+    # The distribution has a CacheTagConfig reading the read tier's Cache-Tag header.
+    "CLOUDFRONT_CACHE_TAGS": True,
+    # Retries of BatchWriteItem's UnprocessedItems before the task fails (and is retried later).
+    "PUBLISH_UNPROCESSED_RETRIES": 8,
+    # Dotted path of a CDN backend class; empty: CloudFront when a distribution id is set, else recording.
+    "PUBLISH_CDN_BACKEND": "",
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def table_name() -> str:
+    return settings.DYNAMODB_TABLE_NAME
+
+
+def distribution_id() -> str:
+    return getattr(settings, "CLOUDFRONT_DISTRIBUTION_ID", "") or ""

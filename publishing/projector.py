@@ -1,0 +1,332 @@
+"""The projector: approved snapshots → the public documents and the DynamoDB items the read tier reads.
+
+It reads only `published_snapshot`s (never a working copy) and joins them as the
+public sees them: lineup band names from each band's snapshot, genre and role
+details into bands, each band's festivals, each genre's bands, each role's members,
+and every count. References in snapshots are keys as they were at approval, so keys
+are resolved through the records' history (a band renamed since an edition was
+approved still shows, under its new key and name, in that lineup).
+
+Items are grouped by *entity* (one festival, band, genre or role, with everything it
+owns, plus the top-level collection counts): a task rebuilds the entities it affects
+(`entities_for_task`) and the writer writes only the items whose content changed.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
+from read_api import items as builders
+from read_api import schema
+
+FESTIVAL, BAND, GENRE, ROLE, COLLECTIONS = "festival", "band", "genre", "role", "collections"
+MODELS = {"genre": Genre, "role": Role, "band": Band, "festival": Festival}
+
+
+@dataclass(frozen=True, order=True)
+class Entity:
+    kind: str  # festival (its items or, for a former key, its redirect), band, genre, role, collections
+    key: str = ""
+
+    def partitions(self) -> list[tuple[str, str | None]]:
+        """Where this entity's items live in the table (whole partitions or exact keys)."""
+        if self.kind == COLLECTIONS:
+            return [(pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS]
+        return builders.owned_partitions(self.kind, self.key)
+
+
+def _published(model):
+    return model.objects.filter(published_snapshot__isnull=False)
+
+
+class PublicCatalog:
+    """Everything the public may see, loaded in a handful of queries and joined in memory."""
+
+    def __init__(self):
+        self.genres = {s["key"]: s for s in _published(Genre).values_list("published_snapshot", flat=True)}
+        self.roles = {s["key"]: s for s in _published(Role).values_list("published_snapshot", flat=True)}
+        self.bands = {s["key"]: s for s in _published(Band).values_list("published_snapshot", flat=True)}
+        festival_rows = list(_published(Festival).values_list("pk", "published_snapshot"))
+        self.festivals = {s["key"]: s for _, s in festival_rows}
+        festival_key_by_pk = {pk: s["key"] for pk, s in festival_rows}
+        self.editions: dict[str, list[dict]] = defaultdict(list)
+        for festival_pk, snapshot in _published(Edition).values_list("festival_id", "published_snapshot"):
+            if festival_pk in festival_key_by_pk:  # an edition is public only under a public festival
+                self.editions[festival_key_by_pk[festival_pk]].append(snapshot)
+        for editions in self.editions.values():
+            editions.sort(key=lambda e: e["year"])
+        self.aliases = {
+            old: festival_key_by_pk[festival_pk]
+            for old, festival_pk in FestivalAlias.objects.values_list("key", "festival_id")
+            if festival_pk in festival_key_by_pk and old not in self.festivals
+        }
+        self._resolvers = {name: _KeyResolver(model) for name, model in MODELS.items()}
+
+    # --- key resolution -----------------------------------------------------------------------
+    def resolve(self, kind: str, key: str | None) -> str | None:
+        """The current public key of whatever record held `key` (now or before a rename), if public."""
+        if key is None:
+            return None
+        published = {"genre": self.genres, "role": self.roles, "band": self.bands, "festival": self.festivals}[kind]
+        if key in published:
+            return key
+        current = self._resolvers[kind].current_key(key)
+        return current if current in published else None
+
+    def keys_ever(self, kind: str, pk: int) -> set[str]:
+        return self._resolvers[kind].keys_of(pk)
+
+    # --- public documents ---------------------------------------------------------------------
+    def _resolved_list(self, kind: str, keys) -> list[str]:
+        out = []
+        for key in keys or []:
+            current = self.resolve(kind, key)
+            if current is not None and current not in out:
+                out.append(current)
+        return out
+
+    def edition_document(self, snapshot: dict) -> dict:
+        bands = []
+        for entry in snapshot.get("bands") or []:
+            key = self.resolve("band", entry.get("key"))
+            name = self.bands[key]["name"] if key else entry.get("name")
+            bands.append({"key": key, "name": name, "size": entry.get("size")})
+        return {
+            "year": snapshot["year"],
+            "dates": snapshot["dates"],
+            "bands": bands,
+            "ticketPrice": snapshot.get("ticketPrice"),
+            "currency": snapshot.get("currency"),
+            "status": snapshot.get("status"),
+        }
+
+    def festival_detail(self, key: str) -> dict:
+        """Body of GET /api/festivals/{key}."""
+        return {
+            "festival": dict(self.festivals[key]),
+            "editions": [self.edition_document(e) for e in self.editions.get(key, [])],
+        }
+
+    @cached_property
+    def _appearances(self) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = defaultdict(list)
+        for festival_key, festival in self.festivals.items():
+            for edition in self.editions.get(festival_key, []):
+                for entry in self.edition_document(edition)["bands"]:
+                    if entry["key"] is None:
+                        continue
+                    found[entry["key"]].append({
+                        "festivalKey": festival_key,
+                        "festivalName": festival["name"],
+                        "location": festival.get("location"),
+                        "year": edition["year"],
+                        "dates": edition["dates"],
+                        "size": entry["size"],
+                        "status": edition.get("status"),
+                    })
+        return found
+
+    def band_festivals(self, key: str) -> list[dict]:
+        """Rows of GET /api/bands/{key}/festivals, newest first (deduplicated per festival and year)."""
+        unique = {(a["festivalKey"], a["year"]): a for a in self._appearances.get(key, [])}
+        return sorted(unique.values(), key=lambda a: (-a["year"], a["festivalKey"]))
+
+    def band_detail(self, key: str) -> dict:
+        """Body of GET /api/bands/{key}: the snapshot with genre and role details joined in."""
+        snapshot = self.bands[key]
+        genre_keys = self._resolved_list("genre", snapshot.get("genreKeys"))
+        members = [
+            {"name": m["name"], "roleKeys": self._resolved_list("role", m.get("roleKeys"))}
+            for m in snapshot.get("members") or []
+        ]
+        role_keys: list[str] = []
+        for member in members:
+            role_keys += [k for k in member["roleKeys"] if k not in role_keys]
+        return {
+            "band": {**snapshot, "genreKeys": genre_keys, "members": members},
+            "genres": [
+                {"key": k, "name": self.genres[k]["name"], "description": self.genres[k].get("description")}
+                for k in genre_keys
+            ],
+            "roles": [
+                {"key": k, "name": self.roles[k]["name"], "category": self.roles[k].get("category")}
+                for k in role_keys
+            ],
+        }
+
+    @cached_property
+    def _band_rows(self) -> dict[str, dict]:
+        return {key: builders.band_row(self.band_detail(key), self.band_festivals(key)) for key in self.bands}
+
+    @cached_property
+    def _genre_bands(self) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = defaultdict(list)
+        for key in sorted(self.bands):
+            for genre_key in self.band_detail(key)["band"]["genreKeys"]:
+                found[genre_key].append(self._band_rows[key])
+        return found
+
+    @cached_property
+    def _role_members(self) -> dict[str, list[dict]]:
+        found: dict[str, list[dict]] = defaultdict(list)
+        for key in sorted(self.bands):
+            detail = self.band_detail(key)
+            for position, member in enumerate(detail["band"]["members"]):
+                for role_key in member["roleKeys"]:
+                    found[role_key].append({
+                        "bandKey": key, "bandName": detail["band"]["name"], "name": member["name"],
+                        "roleKeys": member["roleKeys"], "position": position,
+                    })
+        return found
+
+    def genre_bands(self, key: str) -> list[dict]:
+        return self._genre_bands.get(key, [])
+
+    def role_members(self, key: str) -> list[dict]:
+        return self._role_members.get(key, [])
+
+    # --- items --------------------------------------------------------------------------------
+    def entity_items(self, entity: Entity, *, rev: int) -> list:
+        kind, key = entity.kind, entity.key
+        if kind == FESTIVAL:
+            if key in self.festivals:
+                return builders.festival_items(self.festival_detail(key), rev=rev)
+            if key in self.aliases:
+                return builders.festival_alias_items(key, self.aliases[key], rev=rev)
+            return []
+        if kind == BAND:
+            return builders.band_items(self.band_detail(key), self.band_festivals(key), rev=rev) if key in self.bands else []
+        if kind == GENRE:
+            return builders.genre_items(self.genres[key], self.genre_bands(key), rev=rev) if key in self.genres else []
+        if kind == ROLE:
+            return builders.role_items(self.roles[key], self.role_members(key), rev=rev) if key in self.roles else []
+        if kind == COLLECTIONS:
+            reviewed = sum(1 for b in self.bands.values() if b.get("reviewed"))
+            counts = {
+                schema.FESTIVALS_PK: len(self.festivals),
+                schema.BANDS_PK: len(self.bands),
+                schema.BANDS_REVIEWED_PK: reviewed,
+                schema.BANDS_UNREVIEWED_PK: len(self.bands) - reviewed,
+                schema.GENRES_PK: len(self.genres),
+                schema.ROLES_PK: len(self.roles),
+            }
+            return [builders.summary_item(pk, count, rev=rev) for pk, count in counts.items()]
+        raise ValueError(f"unknown entity {entity}")
+
+    def all_entities(self) -> set[Entity]:
+        entities = {Entity(COLLECTIONS)}
+        entities |= {Entity(FESTIVAL, k) for k in [*self.festivals, *self.aliases]}
+        entities |= {Entity(BAND, k) for k in self.bands}
+        entities |= {Entity(GENRE, k) for k in self.genres}
+        entities |= {Entity(ROLE, k) for k in self.roles}
+        return entities
+
+    def items_for(self, entities, *, rev: int) -> list:
+        built = []
+        for entity in sorted(entities):
+            built += self.entity_items(entity, rev=rev)
+        return built
+
+    # --- what a change touches ----------------------------------------------------------------
+    def festivals_listing(self, band_keys: set[str]) -> set[str]:
+        """Public festivals with an edition whose lineup names one of `band_keys` (any former key)."""
+        found = set()
+        for festival_key in self.festivals:
+            for edition in self.editions.get(festival_key, []):
+                if any((entry.get("key") in band_keys) for entry in edition.get("bands") or []):
+                    found.add(festival_key)
+        return found
+
+    def lineup_bands(self, edition_snapshots) -> set[str]:
+        keys = set()
+        for snapshot in edition_snapshots:
+            for entry in (snapshot or {}).get("bands") or []:
+                current = self.resolve("band", entry.get("key"))
+                if current:
+                    keys.add(current)
+        return keys
+
+
+class _KeyResolver:
+    """Every key a record of one model has held (its history), and who holds or last held a key."""
+
+    def __init__(self, model):
+        self.model = model
+
+    @cached_property
+    def _holders(self) -> tuple[dict[str, int], dict[int, set[str]]]:
+        holder: dict[str, int] = {}
+        keys: dict[int, set[str]] = defaultdict(set)
+        for pk, key in self.model.history.order_by("history_date", "history_id").values_list("id", "key"):
+            holder[key] = pk
+            keys[pk].add(key)
+        for pk, key in self.model.objects.values_list("pk", "key"):  # a current holder wins
+            holder[key] = pk
+            keys[pk].add(key)
+        self._current = dict(self.model.objects.values_list("pk", "key"))
+        return holder, keys
+
+    def current_key(self, key: str) -> str | None:
+        holder, _ = self._holders
+        pk = holder.get(key)
+        return self._current.get(pk) if pk is not None else None
+
+    def keys_of(self, pk: int) -> set[str]:
+        return set(self._holders[1].get(pk, set()))
+
+
+def entities_for_task(task, catalog: PublicCatalog) -> set[Entity]:
+    """Every entity whose items may change because of this task: the record's, and all that embed it."""
+    before, after = task.before or {}, task.after or {}
+    kind, pk = task.kind, task.record_pk
+    entities = {Entity(COLLECTIONS)}
+
+    if kind == "edition":
+        current = Edition.objects.filter(pk=pk).select_related("festival").first()
+        festival_keys = {before.get("festivalKey"), after.get("festivalKey")}
+        if current is not None:
+            festival_keys.add(current.festival.key)
+        snapshots = [before, after, current.published_snapshot if current else None]
+        entities |= {Entity(FESTIVAL, k) for k in festival_keys if k}
+        entities |= {Entity(FESTIVAL, c) for k in festival_keys if (c := catalog.resolve("festival", k))}
+        entities |= {Entity(BAND, k) for k in catalog.lineup_bands(snapshots)}
+        return _with_band_dependents(entities, catalog)
+
+    keys = {k for k in (before.get("key"), after.get("key"), task.previous_key, task.record_key) if k}
+    keys |= catalog.keys_ever(kind, pk)
+    current = MODELS[kind].objects.filter(pk=pk).first()
+    current_snapshot = current.published_snapshot if current is not None else None
+    if current is not None:
+        keys.add(current.key)
+    entities |= {Entity(kind, k) for k in keys}
+
+    if kind == "genre":
+        entities |= {Entity(BAND, b) for b, s in catalog.bands.items() if keys & set(s.get("genreKeys") or [])}
+    elif kind == "role":
+        entities |= {
+            Entity(BAND, b) for b, s in catalog.bands.items()
+            if any(keys & set(m.get("roleKeys") or []) for m in s.get("members") or [])
+        }
+    elif kind == "band":
+        for snapshot in (before, after, current_snapshot or {}):
+            entities |= {Entity(GENRE, g) for g in catalog._resolved_list("genre", snapshot.get("genreKeys"))}
+            for member in snapshot.get("members") or []:
+                entities |= {Entity(ROLE, r) for r in catalog._resolved_list("role", member.get("roleKeys"))}
+        entities |= {Entity(FESTIVAL, f) for f in catalog.festivals_listing(keys)}
+    elif kind == "festival":
+        editions = list(Edition.objects.filter(festival_id=pk).values_list("published_snapshot", flat=True))
+        entities |= {Entity(BAND, b) for b in catalog.lineup_bands([*editions, *(task.related_before or [])])}
+        entities |= {Entity(FESTIVAL, a) for a in FestivalAlias.objects.filter(festival_id=pk).values_list("key", flat=True)}
+    return _with_band_dependents(entities, catalog)
+
+
+def _with_band_dependents(entities: set[Entity], catalog: PublicCatalog) -> set[Entity]:
+    """A band's row is embedded in its genres' lists (festival count, genre names) and its
+    members in its roles' lists (band name, role keys): a rebuilt band rebuilds those too."""
+    for entity in list(entities):
+        if entity.kind == BAND and entity.key in catalog.bands:
+            detail = catalog.band_detail(entity.key)
+            entities |= {Entity(GENRE, g) for g in detail["band"]["genreKeys"]}
+            entities |= {Entity(ROLE, r) for m in detail["band"]["members"] for r in m["roleKeys"]}
+    return entities

@@ -1,0 +1,220 @@
+"""Publishing's actions: apply one task, republish everything, preview a record before approval.
+
+Each is called alike by the worker, the management commands and the admin.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from catalog.snapshots import build_snapshot
+
+from . import cdn, invalidation
+from .models import PublishTask
+from .projector import Entity, PublicCatalog, entities_for_task
+from .writer import Plan, Writer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskOutcome:
+    items_written: int = 0
+    items_deleted: int = 0
+    items_unchanged: int = 0
+    items_stale: int = 0
+    invalidation_items: list[str] = field(default_factory=list)
+
+
+def _partitions(entities) -> list[tuple[str, str | None]]:
+    return [p for entity in sorted(entities) for p in entity.partitions()]
+
+
+def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -> TaskOutcome:
+    """Rebuild every entity the task touches, write what changed (conditioned on `rev`), invalidate.
+
+    What to invalidate is saved on the task *before* writing: if DynamoDB or the CDN
+    fails half-way, the retry (which finds those items already written, so unchanged)
+    still invalidates them.
+    """
+    writer = writer or Writer()
+    catalog = PublicCatalog()
+    entities = entities_for_task(task, catalog)
+    desired = catalog.items_for(entities, rev=token)
+    stored = writer.read(_partitions(entities))
+    plan = writer.plan(desired, stored, rev=token)
+    changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
+    created = [(i.PK, i.SK) for i in plan.puts if (i.PK, i.SK) not in stored]
+    items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed, created)])
+    if items != task.invalidation_items:
+        PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items)
+        task.invalidation_items = items
+    result = writer.write_conditional(plan, rev=token)
+    cdn.invalidate(items, scope=f"task-{task.pk}", task=task)
+    return TaskOutcome(
+        items_written=len(result.written), items_deleted=len(result.deleted),
+        items_unchanged=plan.unchanged, items_stale=len(result.stale), invalidation_items=items,
+    )
+
+
+# --- republish ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RepublishReport:
+    desired: int = 0
+    stored: int = 0
+    puts: int = 0
+    deletes: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    invalidation_items: list[str] = field(default_factory=list)
+    put_keys: list = field(default_factory=list)
+    delete_keys: list = field(default_factory=list)
+
+
+class LeaseBusy(RuntimeError):
+    """A worker is applying tasks; republish waits for no one and asks to be run again."""
+
+
+def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = None,
+              wait_for_lease: float = 30.0) -> RepublishReport:
+    """Rebuild the whole table from the approved snapshots: write what is missing or different,
+    delete what is no longer published, invalidate what changed. Holds the drain lease meanwhile.
+
+    `progress(done, total)` is called as batches are written.
+    """
+    from .worker import acquire_waiting, lease_release, new_worker_id
+
+    writer = writer or Writer()
+    lease = acquire_waiting(f"republish:{new_worker_id()}", wait_for_lease)
+    if lease is None:
+        raise LeaseBusy("a worker holds the publishing lease; try again in a moment")
+    try:
+        catalog = PublicCatalog()
+        desired = catalog.items_for(catalog.all_entities(), rev=lease.token)
+        stored = writer.scan()
+        plan: Plan = writer.plan(desired, stored)
+        report = RepublishReport(
+            desired=len(desired), stored=len(stored), puts=len(plan.puts), deletes=len(plan.deletes),
+            unchanged=plan.unchanged, dry_run=dry_run,
+            put_keys=[(i.PK, i.SK) for i in plan.puts], delete_keys=list(plan.deletes),
+        )
+        if dry_run:
+            return report
+        total, done = len(plan.puts) + len(plan.deletes), 0
+
+        def advance(n):
+            nonlocal done
+            done += n
+            if progress is not None:
+                progress(done, total)
+
+        result = writer.write_batch(plan, progress=advance)
+        changed = result.written + result.deleted
+        created = [k for k in result.written if k not in stored]
+        report.invalidation_items = invalidation.items_for_changes(changed, created)
+        cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}")
+        return report
+    finally:
+        lease_release(lease)
+
+
+# --- preview --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewItem:
+    pk: str
+    sk: str
+    change: str  # added, changed, removed, unchanged
+    live: object
+    proposed: object
+
+
+@dataclass
+class Preview:
+    documents: dict  # the record's own public answers, as they would be served
+    items: list[PreviewItem]
+    live_error: str = ""
+
+    @property
+    def changed(self) -> list[PreviewItem]:
+        return [i for i in self.items if i.change != "unchanged"]
+
+
+class _PreviewTask:
+    """What a task for approving `record` now would carry (never saved)."""
+
+    def __init__(self, record, after):
+        self.kind = record._meta.model_name
+        self.record_pk = record.pk
+        self.before = record.published_snapshot
+        self.after = after
+        self.previous_key = ""
+        self.record_key = getattr(record, "key", "")
+        self.related_before = []
+
+
+def _simulate_approval(catalog: PublicCatalog, record, after: dict) -> None:
+    kind, before = record._meta.model_name, record.published_snapshot
+    if kind == "edition":
+        festival_key = record.festival.key
+        if festival_key not in catalog.festivals:
+            return
+        editions = [e for e in catalog.editions.get(festival_key, []) if e["year"] != (before or after)["year"]]
+        catalog.editions[festival_key] = sorted([*editions, after], key=lambda e: e["year"])
+    else:
+        published = {"genre": catalog.genres, "role": catalog.roles, "band": catalog.bands,
+                     "festival": catalog.festivals}[kind]
+        if before is not None:
+            published.pop(before["key"], None)
+        published[after["key"]] = after
+        if kind == "festival" and before is not None and before["key"] != after["key"]:
+            catalog.editions[after["key"]] = catalog.editions.pop(before["key"], [])
+    for attribute in ("_appearances", "_band_rows", "_genre_bands", "_role_members"):
+        catalog.__dict__.pop(attribute, None)
+
+
+def _documents(catalog: PublicCatalog, record, after: dict) -> dict:
+    kind = record._meta.model_name
+    if kind == "edition":
+        key = record.festival.key
+        if key not in catalog.festivals:
+            return {}
+        detail = catalog.festival_detail(key)
+        edition = next((e for e in detail["editions"] if e["year"] == after["year"]), None)
+        return {f"/api/festivals/{key}/editions/{after['year']}": {"festivalKey": key, **(edition or {})},
+                f"/api/festivals/{key}": detail}
+    key = after["key"]
+    if kind == "festival":
+        return {f"/api/festivals/{key}": catalog.festival_detail(key)}
+    if kind == "band":
+        return {f"/api/bands/{key}": catalog.band_detail(key), f"/api/bands/{key}/festivals": catalog.band_festivals(key)}
+    items = catalog.entity_items(Entity(kind, key), rev=0)
+    return {f"/api/{kind}s/{key}": json.loads(items[0].body)} if items else {}
+
+
+def preview(record, *, writer: Writer | None = None) -> Preview:
+    """The public JSON `record` would produce if approved now, and how every affected item differs from live."""
+    after = build_snapshot(record)
+    catalog = PublicCatalog()
+    entities = entities_for_task(_PreviewTask(record, after), catalog)
+    _simulate_approval(catalog, record, after)
+    entities |= entities_for_task(_PreviewTask(record, after), catalog)
+    proposed = {(i.PK, i.SK): json.loads(i.body) for i in catalog.items_for(entities, rev=0)}
+    live: dict = {}
+    error = ""
+    try:
+        writer = writer or Writer()
+        live = {k: json.loads(v["body"]["S"]) for k, v in writer.read_items(_partitions(entities)).items()}
+    except Exception as exc:  # shown on the page: the preview still shows the proposed JSON
+        error = f"{type(exc).__name__}: {exc}"
+    items = []
+    for key in sorted(set(proposed) | set(live)):
+        old, new = live.get(key), proposed.get(key)
+        change = "added" if old is None else "removed" if new is None else "unchanged" if old == new else "changed"
+        if error and change == "added":
+            change = "unknown"
+        items.append(PreviewItem(pk=key[0], sk=key[1], change=change, live=old, proposed=new))
+    return Preview(documents=_documents(catalog, record, after), items=items, live_error=error)

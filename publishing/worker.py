@@ -1,0 +1,259 @@
+"""The worker: drains the outbox, one lease holder at a time, retrying failures with capped backoff.
+
+`drain()` is called by `manage.py publish_pending`, right after commit locally
+(`PUBLISH_ON_COMMIT`), and by the scheduled Lambda through `lambda_drain`.
+
+Correctness under concurrency, on SQLite and PostgreSQL alike:
+- a drain lease (one row, taken with a conditional UPDATE) lets one worker apply
+  tasks at a time; its `token` grows with each acquisition and becomes the `rev`
+  of every item written, so a worker whose lease lapsed cannot overwrite newer items;
+- each task is claimed with a conditional UPDATE (pending/failed → running), so it is
+  never applied twice even if two workers somehow ran;
+- tasks of one record apply in id order: a task waits while an earlier one of the
+  same record is unfinished (a failed one blocks its successors until it succeeds).
+"""
+
+import logging
+import os
+import random
+import socket
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import django
+from django.apps import apps
+
+if not apps.ready and not apps.loading:  # the scheduled Lambda may import us before Django is set up
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metalfests.settings.production")
+    django.setup()
+
+from django.db.models import F, Q  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from . import conf  # noqa: E402
+from .models import DrainLease, PublishTask, TaskStatus  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+LEASE_NAME = "publish"
+ERROR_LIMIT = 4000
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+# --- the lease ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Lease:
+    holder: str
+    token: int
+    acquired_at: object
+
+
+def lease_acquire(holder: str, *, name: str = LEASE_NAME) -> Lease | None:
+    """Take the lease if it is free or lapsed; None when another worker holds it."""
+    DrainLease.objects.get_or_create(name=name)
+    now = timezone.now()
+    taken = (
+        DrainLease.objects.filter(name=name)
+        .filter(Q(holder="") | Q(expires_at__lt=now) | Q(expires_at__isnull=True))
+        .update(holder=holder, token=F("token") + 1, expires_at=now + _lease_duration())
+    )
+    if not taken:
+        return None
+    token = DrainLease.objects.filter(name=name, holder=holder).values_list("token", flat=True).first()
+    if token is None:  # taken from us between the two statements (only if our lease lapsed at once)
+        return None
+    return Lease(holder=holder, token=token, acquired_at=now)
+
+
+def lease_renew(lease: Lease, *, name: str = LEASE_NAME) -> bool:
+    return bool(
+        DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(
+            expires_at=timezone.now() + _lease_duration()
+        )
+    )
+
+
+def lease_release(lease: Lease, *, name: str = LEASE_NAME) -> None:
+    DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(holder="", expires_at=None)
+
+
+def _lease_duration() -> timedelta:
+    return timedelta(seconds=conf.get("PUBLISH_LEASE_SECONDS"))
+
+
+def acquire_waiting(holder: str, wait: float) -> Lease | None:
+    deadline = time.monotonic() + wait
+    while True:
+        lease = lease_acquire(holder)
+        if lease is not None or time.monotonic() >= deadline:
+            return lease
+        time.sleep(0.05)
+
+
+# --- tasks ----------------------------------------------------------------------------------------
+
+
+def due_tasks(lease: Lease | None = None):
+    """Tasks ready to apply: pending, failed and due again, or left running by a worker that died."""
+    now = timezone.now()
+    ready = Q(status__in=[TaskStatus.PENDING, TaskStatus.FAILED], next_attempt_at__lte=now)
+    if lease is not None:
+        ready |= Q(status=TaskStatus.RUNNING, claimed_at__lt=lease.acquired_at)
+    return PublishTask.objects.filter(ready).order_by("id")
+
+
+def is_blocked(task: PublishTask) -> bool:
+    """An earlier task of the same record is unfinished: this one must wait its turn."""
+    return (
+        PublishTask.objects.for_record(task.kind, task.record_pk).filter(id__lt=task.id).unfinished().exists()
+    )
+
+
+def task_claim(task: PublishTask, lease: Lease) -> bool:
+    """pending/failed (or orphaned running) → running, only if still so: a task is applied once."""
+    now = timezone.now()
+    claimable = Q(status__in=[TaskStatus.PENDING, TaskStatus.FAILED]) | Q(
+        status=TaskStatus.RUNNING, claimed_at__lt=lease.acquired_at
+    )
+    claimed = (
+        PublishTask.objects.filter(pk=task.pk)
+        .filter(claimable)
+        .update(status=TaskStatus.RUNNING, claimed_by=lease.holder, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed:
+        task.refresh_from_db()
+    return bool(claimed)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Capped exponential backoff with "equal jitter": between half and all of the capped delay."""
+    base, cap = conf.get("PUBLISH_RETRY_BASE_SECONDS"), conf.get("PUBLISH_RETRY_MAX_SECONDS")
+    delay = min(cap, base * 2 ** max(attempts - 1, 0))
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def task_fail(task: PublishTask, error: BaseException, *, holder: str) -> None:
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    PublishTask.objects.filter(pk=task.pk, claimed_by=holder).update(
+        status=TaskStatus.FAILED,
+        last_error=detail[:ERROR_LIMIT],
+        next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(task.attempts)),
+    )
+
+
+def task_done(task: PublishTask, outcome, *, holder: str) -> None:
+    PublishTask.objects.filter(pk=task.pk, claimed_by=holder).update(
+        status=TaskStatus.DONE,
+        done_at=timezone.now(),
+        last_error="",
+        items_written=F("items_written") + outcome.items_written,
+        items_deleted=F("items_deleted") + outcome.items_deleted,
+    )
+
+
+def task_retry_now(task: PublishTask) -> bool:
+    """A full admin asks for a failed task to be retried at the next drain (now, locally)."""
+    return bool(
+        PublishTask.objects.filter(pk=task.pk, status=TaskStatus.FAILED).update(
+            status=TaskStatus.PENDING, next_attempt_at=timezone.now()
+        )
+    )
+
+
+# --- draining -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    applied: int = 0
+    failed: int = 0
+    blocked: int = 0
+    lease_busy: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "applied": self.applied, "failed": self.failed, "blocked": self.blocked,
+            "lease_busy": self.lease_busy, "errors": self.errors[:10],
+        }
+
+
+def _default_apply(task: PublishTask, *, token: int):
+    from .services import task_apply
+
+    return task_apply(task, token=token)
+
+
+def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_for_lease: float = 0.0,
+          apply=None, max_passes: int = 20) -> DrainReport:
+    """Apply every due task, in id order, under the lease; failures are recorded and retried later.
+
+    Returns at once (`lease_busy`) when another worker holds the lease: that worker
+    looks again for new tasks after releasing it, so nothing committed meanwhile waits.
+    """
+    holder = worker_id or new_worker_id()
+    apply = apply or _default_apply
+    report = DrainReport()
+    for _ in range(max_passes):
+        lease = acquire_waiting(holder, wait_for_lease)
+        if lease is None:
+            report.lease_busy = True
+            return report
+        try:
+            blocked = _drain_pass(lease, apply, report, max_tasks)
+        finally:
+            lease_release(lease)
+        if max_tasks is not None and report.applied + report.failed >= max_tasks:
+            break
+        # A task committed while we held the lease (its own drain found the lease busy,
+        # or it committed with an id below our cursor): look again.
+        if not PublishTask.objects.filter(status=TaskStatus.PENDING).exclude(id__in=blocked).exists():
+            break
+        wait_for_lease = max(wait_for_lease, 1.0)
+    return report
+
+
+def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks) -> set[int]:
+    """Apply due tasks in id order; return the ids left waiting behind an earlier task of their record."""
+    cursor = 0
+    blocked: set[int] = set()
+    while True:
+        batch = list(due_tasks(lease).filter(id__gt=cursor)[:100])
+        if not batch:
+            return blocked
+        for task in batch:
+            cursor = task.id
+            if max_tasks is not None and report.applied + report.failed >= max_tasks:
+                return blocked
+            if not lease_renew(lease):
+                logger.warning("publishing: lease lost, stopping", extra={"holder": lease.holder})
+                return blocked
+            if is_blocked(task):
+                report.blocked += 1
+                blocked.add(task.id)
+                continue
+            if not task_claim(task, lease):
+                continue
+            try:
+                outcome = apply(task, token=lease.token)
+            except Exception as exc:
+                task_fail(task, exc, holder=lease.holder)
+                report.failed += 1
+                report.errors.append(f"task {task.pk}: {type(exc).__name__}: {exc}")
+                logger.warning("publishing: task %s failed (attempt %s): %s", task.pk, task.attempts, exc)
+            else:
+                task_done(task, outcome, holder=lease.holder)
+                report.applied += 1
+
+
+def lambda_drain(event, context):
+    """Entry point of the scheduled Lambda (Zappa `events`): drain the outbox once."""
+    return drain(wait_for_lease=0.0).as_dict()
