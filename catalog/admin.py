@@ -56,7 +56,10 @@ class VersionedForm(forms.ModelForm):
         if self.instance.pk and expected is not None:
             stored = type(self.instance).objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
             if stored is not None and stored != expected:
-                raise ValidationError(services.ConcurrentEditError(self.instance, expected).messages)
+                opts = self.instance._meta
+                history = reverse(f"admin:{opts.app_label}_{opts.model_name}_history", args=[self.instance.pk])
+                message = services.ConcurrentEditError(self.instance, expected).messages[0]
+                raise ValidationError(format_html('{} <a href="{}" target="_blank">See the other change</a>.', message, history))
         return cleaned
 
 
