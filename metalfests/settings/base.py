@@ -225,8 +225,8 @@ ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
 BREAK_GLASS_LOGIN = env_bool("BREAK_GLASS_LOGIN", False)
 
 AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LocalPasswordBackend",  # first: force_login() in tests means a plain session
     "accounts.backends.CognitoOIDCBackend",
-    "accounts.backends.LocalPasswordBackend",
 ]
 # Absolute session limit and idle limit (accounts.middleware.SessionLimitsMiddleware), then the
 # provider re-check (accounts.middleware.OIDCSessionRefresh), before the audit context is set.
