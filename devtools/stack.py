@@ -75,6 +75,12 @@ def main() -> None:
         stop()
 
 
+def _dynamodb_table(env: dict):
+    """Create the read model's table (idempotent) before anything publishes into it."""
+    subprocess.run([sys.executable, "-m", "read_api.table", "create"], cwd=ROOT, env=env, check=True)
+    return None
+
+
 def _prepare_catalog(env: dict):
     _manage("migrate", "--noinput", env=env)
     _manage("load_demo", env=env)
@@ -91,7 +97,7 @@ def _public_api(env: dict):
 
 
 # Each step gets the environment and may return a child process to stop at exit.
-STEPS = [_prepare_catalog, _public_api]
+STEPS = [_dynamodb_table, _prepare_catalog, _public_api]
 
 
 if __name__ == "__main__":
