@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .signals import describe_public_state
 from .models import (
     Band,
     Edition,
@@ -137,6 +138,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             text = f"Public: revision {obj.published_revision}, approved {approved} by {obj.approved_by or 'the system'}."
             if obj.review_status != ReviewStatus.APPROVED:
                 text += " The working copy has changes that are not public yet."
+        for description in describe_public_state(obj):
+            text += f" {description}"
         try:
             preview = reverse("publishing:preview", args=[obj._meta.model_name, obj.pk])
         except NoReverseMatch:

@@ -17,3 +17,12 @@ class PublicChange:
     UNPUBLISH = "unpublish"  # withdrawn: `before` is no longer public
     DELETE = "delete"  # deleted: `before` is no longer public
     RENAME = "rename"  # key renamed: `previous_key` must stop answering (festivals redirect)
+
+
+# Functions `(record) -> str | None` that describe how a record's public copy is doing (a publish pending
+# or failed, say). Publishing registers one in its AppConfig.ready(); the admin shows what they return.
+public_state_describers: list = []
+
+
+def describe_public_state(record) -> list[str]:
+    return [text for describe in public_state_describers if (text := describe(record))]
