@@ -6,30 +6,45 @@ is active. For local use and tests; production creates the table with CloudForma
 """
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import sys
 
-from . import config
+from . import config, schema
 from .schema import Item
+
+
+@contextlib.contextmanager
+def admin_timeouts():
+    """Table operations (and bulk writes in tests) may take seconds: not the read path's timeouts."""
+    schema.bind(dataclasses.replace(config.settings, connect_timeout_seconds=5, read_timeout_seconds=60))
+    try:
+        yield
+    finally:
+        schema.bind(config.settings)
 
 
 def create() -> bool:
     """Create the table with its three GSIs unless it exists; True when it was created now."""
-    if Item.exists():
-        return False
-    Item.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-    return True
+    with admin_timeouts():
+        if Item.exists():
+            return False
+        Item.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+        return True
 
 
 def delete() -> bool:
-    if not Item.exists():
-        return False
-    Item.delete_table()
-    return True
+    with admin_timeouts():
+        if not Item.exists():
+            return False
+        Item.delete_table()
+        return True
 
 
 def describe() -> dict:
-    return Item.describe_table()
+    with admin_timeouts():
+        return Item.describe_table()
 
 
 def main(argv: list[str] | None = None) -> int:

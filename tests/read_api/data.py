@@ -166,7 +166,8 @@ def all_items() -> list:
 
 def write(built) -> None:
     from read_api.schema import Item
+    from read_api.table import admin_timeouts
 
-    with Item.batch_write() as batch:
+    with admin_timeouts(), Item.batch_write() as batch:
         for item in built:
             batch.save(item)

@@ -1,0 +1,60 @@
+"""BandsFunction: /api/bands (?reviewed), /reviewed, /unreviewed, /{key}, /{key}/festivals."""
+
+from .. import cachetags, paging, queries, schema
+from ..http import Answer, Router, bool_param, key_param, list_body, not_found
+
+router = Router("bands")
+LIST_DEFAULT, LIST_MAX = 100, 500
+
+
+def _band_list(request, reviewed: bool | None) -> Answer:
+    if reviewed is None:
+        partition, index, start_key = schema.BANDS_PK, None, None
+    else:
+        partition, index = schema.reviewed_gsi3pk(reviewed), "GSI3"
+        start_key = paging.gsi3_start_key(partition, schema.BANDS_PK)
+    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+                        partition=partition, row_prefix=schema.BAND_ROW_PREFIX)
+    listing = paging.read(partition, page, row_prefix=schema.BAND_ROW_PREFIX, index=index, start_key=start_key)
+    return Answer(list_body("bands", listing.rows, listing.count, listing.next_cursor),
+                  tags=[cachetags.BANDS], items=len(listing.rows))
+
+
+@router.route("/api/bands", ttl=600)
+def band_list(request):
+    return _band_list(request, bool_param(request, "reviewed"))
+
+
+@router.route("/api/bands/reviewed", ttl=600)
+def band_list_reviewed(request):
+    return _band_list(request, True)
+
+
+@router.route("/api/bands/unreviewed", ttl=300)
+def band_list_unreviewed(request):
+    return _band_list(request, False)
+
+
+@router.route("/api/bands/{key}", ttl=1800)
+def band_detail(request, key):
+    key = key_param(key)
+    item = queries.get(schema.band_pk(key), schema.METADATA)
+    if item is None:
+        raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
+    return Answer(item["body"]["S"], tags=[cachetags.band(key)])
+
+
+@router.route("/api/bands/{key}/festivals", ttl=600)
+def band_festivals(request, key):
+    key = key_param(key)
+    partition = schema.band_festivals_pk(key)
+    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+                        partition=partition, row_prefix=schema.FESTIVAL_ROW_PREFIX)
+    listing = paging.read(partition, page, row_prefix=schema.FESTIVAL_ROW_PREFIX)
+    if page.cursor is None and listing.head is None:
+        raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
+    return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor, bandKey=key),
+                  tags=[cachetags.band(key)], items=len(listing.rows))
+
+
+lambda_handler = router.handle

@@ -1,0 +1,310 @@
+"""Shared HTTP concerns of the read handlers: routing, JSON answers, errors, caching headers, ETag/304, CORS, the log line.
+
+A handler module builds a `Router`, registers small route functions that return an
+`Answer` (or raise an `ApiError`), and exposes `lambda_handler = router.handle`.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import re
+import sys
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from . import cachetags, config, queries
+
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+ALLOWED_REQUEST_HEADERS = "Accept, Content-Type, If-None-Match"
+EXPOSED_HEADERS = "ETag, Cache-Tag, Retry-After, X-Request-Id"
+PREFLIGHT_MAX_AGE = 3600
+STALE_IF_ERROR = 86400
+ERROR_TTL = 60  # 400/404/405: cached briefly (404s are tagged, so publishing clears them)
+KEY_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+KEY_MAX_LENGTH = 100
+KEY_PATTERN = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+YEAR_MIN, YEAR_MAX = 1950, 2100
+
+
+class ApiError(Exception):
+    """An answer in the error envelope."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict | None = None,
+                 *, tags: list[str] | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = details or {}
+        self.tags = tags or []
+        self.headers = headers or {}
+
+
+def not_found(message: str, tag: str | None = None) -> ApiError:
+    return ApiError(404, "RESOURCE_NOT_FOUND", message, tags=[tag] if tag else [])
+
+
+def invalid(parameter: str, message: str, **details) -> ApiError:
+    return ApiError(400, "VALIDATION_ERROR", message, {"parameter": parameter, **details})
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    request_id: str
+
+    @classmethod
+    def from_event(cls, event: dict, context) -> "Request":
+        headers = {}
+        for name, values in (event.get("multiValueHeaders") or {}).items():
+            if values:
+                headers[name.lower()] = values[-1]
+        for name, value in (event.get("headers") or {}).items():
+            if value is not None:
+                headers[name.lower()] = value
+        query = {}
+        for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+            if values:
+                query[name] = values[-1]
+        for name, value in (event.get("queryStringParameters") or {}).items():
+            if value is not None and name not in query:
+                query[name] = value
+        request_id = ((event.get("requestContext") or {}).get("requestId")
+                      or getattr(context, "aws_request_id", None) or str(uuid.uuid4()))
+        return cls(
+            method=str(event.get("httpMethod") or "GET").upper(),
+            path=str(event.get("path") or "/"),
+            query=query,
+            headers=headers,
+            request_id=str(request_id),
+        )
+
+
+@dataclass
+class Answer:
+    body: str
+    tags: list[str] = field(default_factory=list)
+    status: int = 200
+    items: int = 1
+    headers: dict = field(default_factory=dict)
+
+
+# --- parameters ------------------------------------------------------------------------------
+def key_param(value: str, name: str = "key") -> str:
+    if len(value) > KEY_MAX_LENGTH or not KEY_RE.fullmatch(value):
+        raise invalid(name, f"'{name}' must be a URL slug: lowercase letters, digits and single hyphens, "
+                            f"at most {KEY_MAX_LENGTH} characters", pattern=KEY_PATTERN, maxLength=KEY_MAX_LENGTH)
+    return value
+
+
+def year_param(value: str) -> int:
+    if not (len(value) == 4 and value.isascii() and value.isdigit() and YEAR_MIN <= int(value) <= YEAR_MAX):
+        raise invalid("year", f"'year' must be a year from {YEAR_MIN} to {YEAR_MAX}", minimum=YEAR_MIN, maximum=YEAR_MAX)
+    return int(value)
+
+
+def int_param(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not minimum <= int(raw) <= maximum:
+        raise invalid(name, f"'{name}' must be an integer from {minimum} to {maximum}", minimum=minimum, maximum=maximum)
+    return int(raw)
+
+
+def bool_param(request: Request, name: str) -> bool | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    value = raw.strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise invalid(name, f"'{name}' must be true or false", allowed=["true", "false"])
+
+
+# --- answers ---------------------------------------------------------------------------------
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def list_body(name: str, rows: list[str], count: int, next_cursor: str | None, **owner) -> str:
+    head = "".join(f"{dumps(k)}:{dumps(v)}," for k, v in owner.items())
+    tail = f',"nextCursor":{dumps(next_cursor)}' if next_cursor else ""
+    return f'{{{head}"{name}":[{",".join(rows)}],"count":{count}{tail}}}'
+
+
+def redirect(request: Request, location_path: str, body: dict, tags: list[str]) -> Answer:
+    location = location_path + (f"?{urlencode(sorted(request.query.items()))}" if request.query else "")
+    return Answer(body=dumps({**body, "location": location}), tags=tags, status=301, items=1,
+                  headers={"Location": location})
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    candidates = [c.strip() for c in header.split(",")]
+    return any((c[2:] if c.startswith("W/") else c) == etag for c in candidates)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _error_body(error: ApiError, request_id: str) -> str:
+    return dumps({"error": {"code": error.code, "message": error.message, "details": error.details,
+                            "timestamp": _now(), "requestId": request_id}})
+
+
+def _cors_headers(request: Request, settings: config.Settings) -> dict:
+    origin = request.headers.get("origin")
+    if not origin or not settings.allows_origin(origin.rstrip("/")):
+        return {}
+    allow = "*" if "*" in settings.cors_allowed_origins else origin
+    return {"Access-Control-Allow-Origin": allow, "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+
+
+def _log(record: dict) -> None:
+    sys.stdout.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+    sys.stdout.flush()
+
+
+# --- routing ---------------------------------------------------------------------------------
+@dataclass
+class Route:
+    template: str
+    parts: tuple[str, ...]
+    ttl: int
+    function: object
+
+
+class Router:
+    """Routes of one handler module; `handle` is its Lambda entry point."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.routes: list[Route] = []
+
+    def route(self, template: str, *, ttl: int):
+        def register(function):
+            self.routes.append(Route(template, tuple(template.strip("/").split("/")), ttl, function))
+            return function
+        return register
+
+    def match(self, path: str) -> tuple[Route, dict] | None:
+        segments = path.strip("/").split("/") if path.strip("/") else []
+        for route in self.routes:
+            if len(route.parts) != len(segments):
+                continue
+            params = {}
+            for part, segment in zip(route.parts, segments):
+                if part.startswith("{"):
+                    if not segment:
+                        break
+                    params[part[1:-1]] = segment
+                elif part != segment:
+                    break
+            else:
+                return route, params
+        return None
+
+    def handle(self, event: dict, context=None) -> dict:
+        started = time.perf_counter()
+        settings = config.settings
+        queries.reset_stats()
+        error_name = None
+        request = Request.from_event(event or {}, context)
+        matched = self.match(request.path)
+        route = matched[0] if matched else None
+        headers = {"Vary": "Origin", "X-Request-Id": request.request_id, **_cors_headers(request, settings)}
+        try:
+            if route is None:
+                raise not_found(f"No resource at '{request.path[:200]}'")
+            if request.method == "OPTIONS":
+                return self._finish(request, route, started, 204, "", {
+                    **headers, **self._preflight(request, settings),
+                    "Cache-Control": f"public, max-age={PREFLIGHT_MAX_AGE}"}, items=0)
+            if request.method not in ("GET", "HEAD"):
+                raise ApiError(405, "METHOD_NOT_ALLOWED", f"Method {request.method[:20]} is not allowed; use GET",
+                               {"allowed": ["GET", "HEAD", "OPTIONS"]}, headers={"Allow": ALLOWED_METHODS})
+            answer = route.function(request, **matched[1])
+        except ApiError as error:
+            answer = Answer(body=_error_body(error, request.request_id), tags=error.tags, status=error.status,
+                            items=0, headers=error.headers)
+            cache = f"public, max-age={ERROR_TTL}" if error.status < 500 else "no-store"
+            return self._respond(request, route, started, answer, {**headers, "Cache-Control": cache}, etag=False)
+        except queries.BadStartKey:
+            error = invalid("cursor", "'cursor' is not a cursor of this list")
+            answer = Answer(body=_error_body(error, request.request_id), status=400, items=0)
+            return self._respond(request, route, started, answer,
+                                 {**headers, "Cache-Control": f"public, max-age={ERROR_TTL}"}, etag=False)
+        except queries.Unavailable as exc:
+            error = ApiError(503, "SERVICE_UNAVAILABLE", "The data store is unavailable; retry later",
+                             {"retryAfterSeconds": settings.retry_after_seconds})
+            answer = Answer(body=_error_body(error, request.request_id), status=503, items=0)
+            return self._respond(request, route, started, answer, {
+                **headers, "Cache-Control": "no-store", "Retry-After": str(settings.retry_after_seconds)},
+                etag=False, error_name=f"Unavailable:{exc}")
+        except Exception as exc:  # the one place that turns any bug into a 500 that leaks nothing
+            error_name = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:500]
+            error = ApiError(500, "INTERNAL_ERROR", "An unexpected error occurred")
+            answer = Answer(body=_error_body(error, request.request_id), status=500, items=0)
+            return self._respond(request, route, started, answer, {**headers, "Cache-Control": "no-store"},
+                                 etag=False, error_name=error_name)
+        ttl = route.ttl
+        cache = f"public, max-age={ttl}, stale-while-revalidate={ttl}, stale-if-error={STALE_IF_ERROR}"
+        return self._respond(request, route, started, answer, {**headers, "Cache-Control": cache}, etag=True)
+
+    @staticmethod
+    def _preflight(request: Request, settings: config.Settings) -> dict:
+        if "Access-Control-Allow-Origin" not in _cors_headers(request, settings):
+            return {"Allow": ALLOWED_METHODS}
+        return {"Allow": ALLOWED_METHODS, "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                "Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
+                "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE)}
+
+    def _respond(self, request: Request, route: Route | None, started: float, answer: Answer, headers: dict,
+                 *, etag: bool, error_name: str | None = None) -> dict:
+        body = answer.body.encode()
+        headers = {**headers, **answer.headers, "Content-Type": "application/json; charset=utf-8"}
+        if answer.tags:
+            headers[cachetags.HEADER] = cachetags.header_value(answer.tags)
+        status = answer.status
+        if etag:
+            headers["ETag"] = etag_of(body)
+            if_none_match = request.headers.get("if-none-match")
+            if if_none_match and _etag_matches(if_none_match, headers["ETag"]):
+                status, body = 304, b""
+                headers.pop("Content-Type")
+        if request.method == "HEAD":
+            body = b""
+        return self._finish(request, route, started, status, body.decode(), headers, answer.items, error_name)
+
+    def _finish(self, request: Request, route: Route | None, started: float, status: int, body: str,
+                headers: dict, items: int, error_name: str | None = None) -> dict:
+        record = {
+            "level": "ERROR" if status >= 500 else "INFO",
+            "requestId": request.request_id,
+            "function": self.name,
+            "method": request.method[:20],
+            "route": route.template if route else None,
+            "status": status,
+            "durationMs": round((time.perf_counter() - started) * 1000, 2),
+            "items": items,
+            "dynamodbRequests": queries.stats.requests,
+            "consumedCapacity": queries.stats.capacity,
+        }
+        if error_name:
+            record["error"] = error_name
+        _log(record)
+        return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}
