@@ -1,0 +1,405 @@
+"""infra/template.yaml keeps its promises: least privilege, durable data, WAF, caching, alarms that roll back."""
+
+import json
+
+import pytest
+
+from infra import openapi_overlay
+from infra.package import OPENAPI_GATEWAY_VIEW
+
+from .conftest import INFRA
+
+READ_FUNCTIONS = {
+    "FestivalsFunction": "festivals",
+    "BandsFunction": "bands",
+    "GenresFunction": "genres",
+    "RolesFunction": "roles",
+}
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+TABLE_RESOURCES = [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
+SHARED_ALARMS = {"Api5xxRateAlarm", "ApiLatencyP99Alarm", "TableThrottleAlarm"}
+
+
+def plain(value):
+    """The decoded template's nodes as plain dicts, lists and strings (for == against literals)."""
+    return json.loads(json.dumps(value))
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def statements(role):
+    """Every statement of a role's inline policies; statements under Fn::If yield their 'true' branch."""
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in statement:
+                condition, when_true, _ = statement["Fn::If"]
+                found.append({**plain(when_true), "_condition": condition})
+            else:
+                found.append(plain(statement))
+    return found
+
+
+def resources_of_type(resources, kind):
+    return {name: resource for name, resource in resources.items() if resource["Type"] == kind}
+
+
+# ------------------------------------------------------------------ read functions and their roles
+
+
+@pytest.mark.parametrize("function", READ_FUNCTIONS)
+def test_read_function_runs_its_handler_on_the_specified_runtime(template, resources, function):
+    properties = resources[function]["Properties"]
+    defaults = template["Globals"]["Function"]
+    assert resources[function]["Type"] == "AWS::Serverless::Function"
+    assert properties["Handler"] == f"read_api.handlers.{READ_FUNCTIONS[function]}.lambda_handler"
+    for key, expected in {
+        "Runtime": "python3.11",
+        "Architectures": ["arm64"],
+        "MemorySize": 256,
+        "Timeout": 10,
+        "CodeUri": "../dist/read-api.zip",
+        "AutoPublishAlias": "live",
+    }.items():
+        assert plain(properties.get(key, defaults[key])) == expected, key
+    assert (INFRA / defaults["CodeUri"]).resolve().name == "read-api.zip"
+
+
+def test_read_functions_environment_names_what_read_api_reads(template):
+    from read_api import config
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert plain(variables[config.TABLE_NAME_VAR]) == {"Ref": "Table"}
+    assert config.CORS_ORIGINS_VAR in variables
+    assert "AWS_REGION" not in variables  # reserved: Lambda sets it
+
+
+@pytest.mark.parametrize("function", READ_FUNCTIONS)
+def test_read_function_role_allows_exactly_the_three_reads_on_the_table_and_its_indexes(resources, function):
+    role_name = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = resources[role_name]
+    assert role["Type"] == "AWS::IAM::Role"
+    assert "ManagedPolicyArns" not in role["Properties"]
+    found = statements(role)
+    dynamodb = [s for s in found if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))]
+    assert len(dynamodb) == 1
+    assert set(as_list(dynamodb[0]["Action"])) == READ_ACTIONS
+    assert dynamodb[0]["Resource"] == TABLE_RESOURCES
+    assert dynamodb[0]["Effect"] == "Allow"
+    others = [s for s in found if s not in dynamodb]
+    for statement in others:
+        actions = set(as_list(statement["Action"]))
+        if actions <= {"logs:CreateLogStream", "logs:PutLogEvents"}:
+            # Its own log group only, which the function writes to.
+            log_group = statement["Resource"]["Fn::GetAtt"][0]
+            assert resources[function]["Properties"]["LoggingConfig"]["LogGroup"] == {"Ref": log_group}
+        else:
+            assert actions == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            assert statement["_condition"] == "TracingOn"
+
+
+def test_each_read_function_has_a_role_of_its_own(resources):
+    roles = [resources[f]["Properties"]["Role"]["Fn::GetAtt"][0] for f in READ_FUNCTIONS]
+    assert len(set(roles)) == len(roles)
+
+
+def test_no_policy_grants_wildcard_actions(resources):
+    for name, role in resources_of_type(resources, "AWS::IAM::Role").items():
+        for statement in statements(role):
+            for action in as_list(statement["Action"]):
+                assert action != "*" and not action.endswith(":*"), (name, action)
+
+
+@pytest.mark.parametrize("function", READ_FUNCTIONS)
+def test_api_gateway_may_invoke_only_the_live_alias_for_its_own_routes(resources, function):
+    permissions = [
+        r["Properties"]
+        for r in resources_of_type(resources, "AWS::Lambda::Permission").values()
+        if r["Properties"]["FunctionName"] == {"Ref": f"{function}.Alias"}
+    ]
+    assert len(permissions) == 1
+    assert permissions[0]["Principal"] == "apigateway.amazonaws.com"
+    assert permissions[0]["SourceArn"]["Fn::Sub"].endswith(f"${{PublicApi}}/*/GET/api/{READ_FUNCTIONS[function]}*")
+
+
+def test_openapi_overlay_targets_the_aliases_sam_creates(template, resources):
+    assert template["Globals"]["Function"]["AutoPublishAlias"] == openapi_overlay.ALIAS
+    assert set(openapi_overlay.FUNCTIONS.values()) == set(READ_FUNCTIONS)
+    for segment, function in openapi_overlay.FUNCTIONS.items():
+        assert READ_FUNCTIONS[function] == segment
+        assert resources[function]["Type"] == "AWS::Serverless::Function"
+
+
+# ------------------------------------------------------------------ data
+
+
+def test_table_is_durable_encrypted_on_demand_with_three_full_gsis(resources):
+    table = resources["Table"]
+    properties = table["Properties"]
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert table["DeletionPolicy"] == "Retain" and table["UpdateReplacePolicy"] == "Retain"
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["DeletionProtectionEnabled"] is True
+    assert plain(properties["KeySchema"]) == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert types == {name: "S" for name in ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3) for k in ("PK", "SK")]}
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"GSI1", "GSI2", "GSI3"}
+    for name, index in indexes.items():
+        assert plain(index["KeySchema"]) == [
+            {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+            {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+        ]
+        assert index["Projection"]["ProjectionType"] == "ALL"
+    assert {tag["Key"] for tag in properties["Tags"]} >= {"Application", "Environment"}
+
+
+def test_table_name_matches_what_the_read_tier_defaults_to(template):
+    from read_api import config
+
+    assert template["Parameters"]["TableName"]["Default"] == config.DEFAULT_TABLE_NAME
+
+
+# ------------------------------------------------------------------ API Gateway
+
+
+def test_api_is_defined_from_the_gateway_view_of_the_openapi_document(resources):
+    properties = resources["PublicApi"]["Properties"]
+    include = properties["DefinitionBody"]["Fn::Transform"]
+    assert include["Name"] == "AWS::Include"
+    assert (INFRA / include["Parameters"]["Location"]).resolve() == OPENAPI_GATEWAY_VIEW.resolve()
+    assert properties["StageName"] == "prod"
+
+
+def test_api_stage_is_throttled_and_logged(resources):
+    properties = resources["PublicApi"]["Properties"]
+    (setting,) = properties["MethodSettings"]
+    assert (setting["ResourcePath"], setting["HttpMethod"]) == ("/*", "*")
+    assert setting["ThrottlingRateLimit"] == 1000
+    assert setting["ThrottlingBurstLimit"] == 2000
+    assert setting["MetricsEnabled"] is True
+    log_group = properties["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert resources[log_group]["Type"] == "AWS::Logs::LogGroup"
+    assert "$context.requestId" in properties["AccessLogSetting"]["Format"]
+
+
+def test_every_log_group_keeps_30_days(resources):
+    groups = resources_of_type(resources, "AWS::Logs::LogGroup")
+    assert len(groups) >= 6
+    assert {name: g["Properties"]["RetentionInDays"] for name, g in groups.items()} == {name: 30 for name in groups}
+
+
+# ------------------------------------------------------------------ CloudFront and WAF
+
+
+def test_cache_policy_honours_origin_cache_control_within_bounds(resources):
+    config = resources["CachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]) == (0, 300, 86400)
+    keys = config["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keys["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert keys["CookiesConfig"]["CookieBehavior"] == "none"
+    assert keys["EnableAcceptEncodingGzip"] is True
+
+
+def test_distribution_fronts_the_api_over_https_with_policies_tags_and_origin_shield(resources):
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "https-only"
+    assert behavior["Compress"] is True
+    assert plain(behavior["CachePolicyId"]) == {"Ref": "CachePolicy"}
+    assert plain(behavior["OriginRequestPolicyId"]) == {"Ref": "OriginRequestPolicy"}
+    assert plain(behavior["ResponseHeadersPolicyId"]) == {"Ref": "ResponseHeadersPolicy"}
+    (origin,) = config["Origins"]
+    assert origin["Id"] == behavior["TargetOriginId"]
+    assert origin["OriginPath"] == "/prod"
+    assert "${PublicApi}.execute-api." in origin["DomainName"]["Fn::Sub"]
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origin["OriginShield"]["Enabled"] is True
+
+
+def test_distribution_reads_cache_tags_from_the_header_the_read_tier_sends(resources):
+    from read_api import cachetags
+
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["CacheTagConfig"] == {"HeaderName": cachetags.HEADER}
+
+
+def test_response_headers_policy_sets_security_headers_and_cors_from_parameters(resources):
+    config = resources["ResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+    assert plain(config["CorsConfig"]["AccessControlAllowOrigins"]["Items"]) == {"Ref": "CorsAllowedOrigins"}
+    assert set(config["CorsConfig"]["AccessControlAllowMethods"]["Items"]) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_origin_request_policy_never_forwards_host_or_cookies(resources):
+    config = resources["OriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert config["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    assert config["CookiesConfig"]["CookieBehavior"] == "none"
+    assert "Host" not in config["HeadersConfig"].get("Headers", [])
+
+
+def _rules_by_name(web_acl):
+    return {rule["Name"]: rule for rule in web_acl["Properties"]["Rules"]}
+
+
+def test_web_acl_rate_limits_each_ip_and_applies_the_managed_rule_sets(resources):
+    web_acl = resources["WebAcl"]
+    assert web_acl["Properties"]["Scope"] == "CLOUDFRONT"
+    rules = _rules_by_name(web_acl)
+    rate = [r for r in rules.values() if "RateBasedStatement" in r["Statement"]]
+    assert len(rate) == 1
+    statement = rate[0]["Statement"]["RateBasedStatement"]
+    assert (statement["Limit"], statement["EvaluationWindowSec"], statement["AggregateKeyType"]) == (2000, 300, "IP")
+    assert "Block" in rate[0]["Action"]
+    managed = {
+        r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r
+        for r in rules.values()
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    }
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"} <= set(managed)
+    for rule in managed.values():
+        assert plain(rule["OverrideAction"]) == {"None": {}}  # enforced, not counted
+    priorities = [r["Priority"] for r in rules.values()]
+    assert len(set(priorities)) == len(priorities)
+
+
+def test_web_acl_is_attached_to_the_distribution(template, resources):
+    web_acl_id = resources["Distribution"]["Properties"]["DistributionConfig"]["WebACLId"]
+    assert plain(web_acl_id) == {
+        "Fn::If": ["CreateWebAcl", {"Fn::GetAtt": ["WebAcl", "Arn"]}, {"Ref": "WebAclArn"}]
+    }
+    assert resources["WebAcl"]["Condition"] == "CreateWebAcl"
+    # Outside us-east-1 (no web ACL in the stack) a WebAclArn is required, so the distribution always has one.
+    rule = template["Rules"]["WebAclOutsideUsEast1"]
+    assert plain(rule["RuleCondition"]) == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}]}
+    assert plain(rule["Assertions"][0]["Assert"]) == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+
+
+def test_standalone_waf_stack_has_the_same_rules(resources, waf_template):
+    standalone = waf_template["Resources"]["WebAcl"]["Properties"]
+    in_stack = resources["WebAcl"]["Properties"]
+    for key in ("Scope", "DefaultAction", "Rules", "CustomResponseBodies", "VisibilityConfig"):
+        assert plain(standalone[key]) == plain(in_stack[key]), key
+    assert "WebAclArn" in waf_template["Outputs"]
+
+
+# ------------------------------------------------------------------ alarms and safe releases
+
+
+def _alarm_metric_names(alarm):
+    properties = alarm["Properties"]
+    if "MetricName" in properties:
+        return {properties["MetricName"]}
+    return {m["MetricStat"]["Metric"]["MetricName"] for m in properties["Metrics"] if "MetricStat" in m}
+
+
+def test_specified_alarms_exist_and_notify_the_topic(resources):
+    alarms = resources_of_type(resources, "AWS::CloudWatch::Alarm")
+    assert _alarm_metric_names(alarms["Api5xxRateAlarm"]) == {"5XXError"}
+    assert alarms["Api5xxRateAlarm"]["Properties"]["Threshold"] == 0.01
+    assert _alarm_metric_names(alarms["ApiLatencyP99Alarm"]) == {"Latency"}
+    assert alarms["ApiLatencyP99Alarm"]["Properties"]["ExtendedStatistic"] == "p99"
+    assert alarms["ApiLatencyP99Alarm"]["Properties"]["Threshold"] == 3000
+    assert _alarm_metric_names(alarms["TableThrottleAlarm"]) == {"ReadThrottleEvents", "WriteThrottleEvents"}
+    for function in READ_FUNCTIONS:
+        assert _alarm_metric_names(alarms[f"{function.removesuffix('Function')}ErrorsAlarm"]) == {
+            "Errors",
+            "Invocations",
+        }
+    for name, alarm in alarms.items():
+        assert plain(alarm["Properties"]["AlarmActions"]) == [{"Ref": "AlarmTopic"}], name
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def test_api_alarms_watch_the_api_the_template_creates(resources):
+    api_name = resources["PublicApi"]["Properties"]["Name"]
+    for alarm in ("Api5xxRateAlarm", "ApiLatencyP99Alarm"):
+        dimensions = {d["Name"]: plain(d["Value"]) for d in resources[alarm]["Properties"]["Dimensions"]}
+        assert dimensions == {"ApiName": plain(api_name), "Stage": "prod"}
+
+
+@pytest.mark.parametrize("function", READ_FUNCTIONS)
+def test_traffic_shift_rolls_back_on_the_alarms(resources, function):
+    preference = resources[function]["Properties"]["DeploymentPreference"]
+    assert plain(preference["Type"]) == {"Ref": "DeploymentType"}
+    watched = {alarm["Ref"] for alarm in preference["Alarms"]}
+    own = f"{function.removesuffix('Function')}ErrorsAlarm"
+    assert watched == SHARED_ALARMS | {own}
+    errors = resources[own]["Properties"]["Metrics"][0]["MetricStat"]["Metric"]["Dimensions"]
+    resource_dimension = next(d for d in errors if d["Name"] == "Resource")
+    assert resource_dimension["Value"]["Fn::Sub"].endswith(":live")  # the alias being shifted
+
+
+def test_deployment_types_shift_gradually_by_default(template):
+    parameter = template["Parameters"]["DeploymentType"]
+    assert parameter["Default"].startswith(("Canary", "Linear"))
+
+
+# ------------------------------------------------------------------ Cognito
+
+
+def test_user_pool_has_the_admin_groups_mfa_and_a_code_flow_client(template, resources):
+    groups = {r["Properties"]["GroupName"] for r in resources_of_type(resources, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"AdminFull", "AdminEditor", "AdminViewer"}
+    pool = resources["UserPool"]["Properties"]
+    assert pool["MfaConfiguration"] == "ON"
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    assert any(a["Name"] == "groups" for a in pool["Schema"])  # custom:groups
+    client = resources["AdminAppClient"]["Properties"]
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert "openid" in client["AllowedOAuthScopes"]
+    assert plain(client["CallbackURLs"]) == {"Ref": "AdminCallbackUrls"}
+    assert plain(client["LogoutURLs"]) == {"Ref": "AdminLogoutUrls"}
+    assert template["Parameters"]["AdminCallbackUrls"]["Type"] == "CommaDelimitedList"
+    assert resources["UserPoolDomain"]["Properties"]["Domain"] == {"Ref": "CognitoDomainPrefix"}
+
+
+def test_saml_provider_comes_from_identity_center_metadata_with_attribute_mapping(resources):
+    provider = resources["IdentityCenterProvider"]["Properties"]
+    assert provider["ProviderType"] == "SAML"
+    assert plain(provider["ProviderDetails"]["MetadataURL"]) == {"Ref": "IdentityCenterMetadataUrl"}
+    assert {"email", "name", "custom:groups"} <= set(provider["AttributeMapping"])
+    supported = resources["AdminAppClient"]["Properties"]["SupportedIdentityProviders"]
+    assert plain(supported) == {"Fn::If": ["HasSamlIdp", [{"Ref": "IdentityCenterProvider"}], ["COGNITO"]]}
+
+
+# ------------------------------------------------------------------ the admin's role
+
+
+def test_admin_role_reads_and_writes_the_table_and_invalidates_only_the_distribution(resources):
+    role = resources["AdminFunctionRole"]
+    found = {s["Sid"]: s for s in statements(role)}
+    table = found["ReadWriteTable"]
+    assert table["Resource"] == TABLE_RESOURCES
+    assert {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"} <= set(table["Action"])
+    assert not any(a in table["Action"] for a in ("dynamodb:DeleteTable", "dynamodb:CreateTable", "dynamodb:UpdateTable"))
+    invalidation = found["InvalidateTheDistribution"]
+    assert set(invalidation["Action"]) == {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}
+    assert invalidation["Resource"]["Fn::Sub"].endswith(":distribution/${Distribution}")
+    for sid, statement in found.items():
+        if any(a.startswith("cloudfront:") for a in as_list(statement["Action"])):
+            assert sid == "InvalidateTheDistribution"
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def test_outputs_name_what_operators_and_the_admin_need(template):
+    assert {
+        "ApiUrl",
+        "DistributionId",
+        "DistributionDomainName",
+        "TableName",
+        "UserPoolId",
+        "UserPoolClientId",
+    } <= set(template["Outputs"])
