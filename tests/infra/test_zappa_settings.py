@@ -1,0 +1,150 @@
+"""infra/zappa_settings.json, loaded the way `zappa deploy` loads it, matches the template and keeps secrets out.
+
+Zappa's own loader (`ZappaCLI.load_settings`) runs for each stage, with an
+offline boto3 session (static placeholder keys; creating clients sends no
+request) handed in through the parameter Zappa provides for that — nothing of
+Zappa is stubbed — and once more without credentials, as `zappa package` does.
+"""
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from zappa.cli import ZappaCLI
+
+from infra import zappa_prebuild
+
+from .conftest import ZAPPA_SETTINGS
+
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = ["staging", "production"]
+# SECRET_KEY, DATABASE_URL (it carries the password), OIDC_RP_CLIENT_SECRET and the like.
+SECRET_NAMES = re.compile(r"(SECRET|PASSWORD|TOKEN|CREDENTIALS?|PRIVATE_KEY)$|^SECRET_KEY$|^DATABASE_URL$", re.IGNORECASE)
+WORKER = "publishing.worker.lambda_drain"
+
+
+def load(stage: str, *, credentials: bool) -> ZappaCLI:
+    cli = ZappaCLI()
+    cli.api_stage = stage
+    session = None
+    if credentials:
+        session = boto3.Session(
+            aws_access_key_id="offline-placeholder",
+            aws_secret_access_key="offline-placeholder",
+            region_name="eu-west-1",
+        )
+    else:
+        cli.load_credentials = False
+    cli.load_settings(settings_file=str(ZAPPA_SETTINGS), session=session)
+    return cli
+
+
+@pytest.fixture(scope="module", params=STAGES)
+def stage(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def cli(stage):
+    return load(stage, credentials=True)
+
+
+def test_both_stages_load_without_aws(stage):
+    cli = load(stage, credentials=False)
+    assert cli.lambda_name == f"metalfests-admin-{stage}"
+
+
+def test_stage_runs_django_on_python_311(cli):
+    assert cli.runtime == "python3.11"
+    assert cli.django_settings == "metalfests.settings.production"
+    assert cli.aws_environment_variables["DJANGO_SETTINGS_MODULE"] == "metalfests.settings.production"
+    assert cli.zappa.runtime == "python3.11"
+    assert cli.zappa.aws_region == cli.aws_region
+
+
+def test_publishing_worker_runs_every_minute(cli):
+    events = cli.stage_config["events"]
+    (worker,) = [event for event in events if event["function"] == WORKER]
+    assert worker["expression"] == "rate(1 minute)"
+    assert len({event["name"] for event in events}) == len(events)
+    assert cli.stage_config.get("keep_warm") is False  # the worker keeps it warm
+
+
+def test_no_secret_is_in_the_settings(cli):
+    for name, value in {**cli.environment_variables, **cli.aws_environment_variables}.items():
+        assert not SECRET_NAMES.search(name), name
+        assert isinstance(value, str)
+        assert "@" not in value and "://" not in value, name  # no credentials inside a URL
+    assert re.fullmatch(r"s3://[a-z0-9.-]+/admin-env\.json", cli.remote_env)
+
+
+def test_zappa_uses_the_least_privilege_role_the_template_creates(cli, stage, resources):
+    assert cli.manage_roles is False  # Zappa's own default policy is far broader
+    assert cli.zappa.role_name == f"metalfests-admin-{stage}"
+    role = resources["AdminFunctionRole"]["Properties"]
+    assert role["RoleName"] == {"Fn::Sub": "metalfests-admin-${Environment}"}
+    log_group = resources["AdminLogGroup"]["Properties"]["LogGroupName"]
+    assert log_group == {"Fn::Sub": "/aws/lambda/metalfests-admin-${Environment}"}
+    assert f"/aws/lambda/{cli.lambda_name}" == f"/aws/lambda/metalfests-admin-{stage}"
+
+
+def test_role_may_read_exactly_the_remote_env_object(cli, resources):
+    statements = resources["AdminFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (config,) = [s for s in statements if isinstance(s, dict) and s.get("Sid") == "ReadOwnConfig"]
+    key = cli.remote_env.split("/", 3)[3]
+    assert config["Action"] == "s3:GetObject"
+    assert config["Resource"]["Fn::Sub"].endswith(f"${{AdminConfigBucket}}/{key}")
+
+
+def test_table_name_matches_the_template_default_in_production(template):
+    production = load("production", credentials=False)
+    assert production.aws_environment_variables["DYNAMODB_TABLE_NAME"] == template["Parameters"]["TableName"]["Default"]
+
+
+def test_dev_tools_and_local_data_are_excluded(cli):
+    excluded = set(cli.zappa.exclude) | set(cli.zappa.exclude_glob)
+    assert {".venv", "node_modules", "tests", "devtools", "bench", "dist", "infra", "*.sqlite3"} <= excluded
+    assert {"pytest", "_pytest", "moto", "selenium", "cfnlint", "hypothesis", "schemathesis"} <= excluded
+    assert "var" not in excluded and "static" not in excluded  # collected static files ship with the admin
+
+
+def test_static_files_are_collected_before_packaging(cli):
+    module, function = cli.prebuild_script.rsplit(".", 1)
+    assert module == zappa_prebuild.__name__
+    assert callable(getattr(zappa_prebuild, function))
+
+
+def test_production_settings_serve_static_files_with_whitenoise():
+    """collectstatic's environment loads the production settings, whose storage whitenoise serves."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.STORAGES['staticfiles']['BACKEND'], settings.MIDDLEWARE, str(settings.STATIC_ROOT)]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=zappa_prebuild.collectstatic_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    backend, middleware, static_root = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert "whitenoise.middleware.WhiteNoiseMiddleware" in middleware
+    assert Path(static_root).is_relative_to(ROOT)  # inside the project Zappa zips
+
+
+def test_the_scheduled_function_exists_with_lambdas_signature():
+    worker = ROOT / "publishing" / "worker.py"
+    if not worker.exists():
+        pytest.skip("publishing/worker.py has not landed yet (the publishing engineer provides lambda_drain)")
+    tree = ast.parse(worker.read_text(encoding="utf-8"))
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert "lambda_drain" in functions, "publishing/worker.py must define lambda_drain(event, context)"
+    assert len(functions["lambda_drain"].args.args) == 2
