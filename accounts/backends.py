@@ -50,6 +50,13 @@ class CognitoOIDCBackend(OIDCAuthenticationBackend):
                 "tell an administrator.",
                 detail={"why": "invalid ID token", "error": str(exc)},
             )
+        except requests.HTTPError as exc:
+            logger.error("identity provider refused the token request", extra={"error": str(exc)[:500]})
+            self._refuse(
+                "The sign-in service refused this application's request (a configuration problem). "
+                "Tell an administrator.",
+                detail={"why": "token request refused", "error": str(exc)[:500]},
+            )
         except (ProviderUnavailable, requests.RequestException) as exc:
             logger.error("identity provider unavailable", extra={"error": str(exc)})
             self._refuse(

@@ -35,7 +35,7 @@ def find_node() -> str:
     return node
 
 
-def test_users() -> dict[str, dict]:
+def provider_users() -> dict[str, dict]:
     """The provider's users by login (passwords included: they are local test accounts)."""
     return {user["login"]: user for user in json.loads(USERS_FILE.read_text())["users"]}
 

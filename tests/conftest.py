@@ -2,5 +2,6 @@
 
 pytest_plugins = [
     "tests.fixtures.dynamodb",
+    "tests.fixtures.oidc",
     "tests.fixtures.browser",
 ]

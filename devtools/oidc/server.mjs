@@ -149,6 +149,17 @@ i.type='hidden';i.name='logout';i.value='yes';f.appendChild(i);f.submit();</scri
   },
 });
 
+// oidc-provider treats client_secret_basic and client_secret_post alike; be strict, so a client
+// that posts its secret in the body instead of using HTTP Basic is caught here, not in production.
+provider.use(async (ctx, next) => {
+  if (ctx.method === 'POST' && ctx.path === '/token' && !/^Basic /i.test(ctx.get('authorization'))) {
+    ctx.status = 401;
+    ctx.body = { error: 'invalid_client', error_description: 'use HTTP Basic client authentication' };
+    return;
+  }
+  await next();
+});
+
 // Any port on a loopback host: the test server listens on a free port.
 const loopback = new Set(['127.0.0.1', 'localhost', '[::1]']);
 function allowed(value, registered) {

@@ -19,3 +19,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 PUBLISH_ON_COMMIT = False
+
+# === Single sign-on (accounts/): SSO is the way in; passwords only for an audited break-glass superuser ===
+OIDC_ENABLED = True
+for _name in (
+    "OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_OP_LOGOUT_ENDPOINT", "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET",
+):
+    globals()[_name] = env_required(_name)
+ADMIN_PASSWORD_LOGIN = False  # not from the environment: production never offers ordinary password sign-in
+BREAK_GLASS_LOGIN = env_bool("BREAK_GLASS_LOGIN", False)
+OIDC_REDIRECT_REQUIRE_HTTPS = True
+SESSION_COOKIE_NAME = "__Secure-sessionid"
+CSRF_COOKIE_NAME = "__Secure-csrftoken"
