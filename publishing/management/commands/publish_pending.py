@@ -1,0 +1,32 @@
+"""Apply the publish tasks waiting in the outbox (`--loop` keeps draining)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.worker import drain
+
+
+class Command(BaseCommand):
+    help = "Apply pending publish tasks to DynamoDB and the CDN; failed tasks are retried with backoff."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="Keep draining until interrupted.")
+        parser.add_argument("--interval", type=float, default=2.0, help="Seconds between drains with --loop.")
+        parser.add_argument("--max-tasks", type=int, default=None, help="Stop after this many tasks.")
+
+    def handle(self, *args, loop=False, interval=2.0, max_tasks=None, **options):
+        while True:
+            report = drain(max_tasks=max_tasks, wait_for_lease=0 if loop else 5.0)
+            if report.applied or report.failed or not loop:
+                self.stdout.write(
+                    f"applied {report.applied}, failed {report.failed}, waiting behind a failure {report.blocked}"
+                    + (" (another worker holds the lease)" if report.lease_busy else "")
+                )
+                for error in report.errors:
+                    self.stderr.write(f"  {error}")
+            if not loop:
+                break
+            time.sleep(interval)
+        if report.failed:
+            raise CommandError(f"{report.failed} task(s) failed; they stay in the outbox and are retried with backoff")

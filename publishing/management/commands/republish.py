@@ -1,0 +1,57 @@
+"""Rebuild the whole public table from the approved snapshots (`--dry-run` only reports the difference)."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from publishing.services import LeaseBusy, republish
+
+
+class Command(BaseCommand):
+    help = ("Write every public item that is missing or different, delete items no longer published, "
+            "and invalidate what changed. Safe to run at any time; a second run writes nothing.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Only report what would be written and deleted.")
+        parser.add_argument("--show", type=int, default=20, help="With --dry-run, list up to this many keys.")
+
+    def handle(self, *args, dry_run=False, show=20, **options):
+        try:
+            report = republish(dry_run=dry_run, progress=self._progress())
+        except LeaseBusy as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write("")
+        verb = "would write" if dry_run else "wrote"
+        self.stdout.write(
+            f"{report.desired} public items from the database; {report.stored} in the table; "
+            f"{verb} {report.puts}, {'would delete' if dry_run else 'deleted'} {report.deletes}, "
+            f"unchanged {report.unchanged}."
+        )
+        if dry_run:
+            for label, keys in (("put", report.put_keys), ("delete", report.delete_keys)):
+                for pk, sk in keys[:show]:
+                    self.stdout.write(f"  {label:6} {pk} / {sk}")
+                if len(keys) > show:
+                    self.stdout.write(f"  … and {len(keys) - show} more to {label}")
+        elif report.invalidation_items:
+            self.stdout.write(f"invalidated {len(report.invalidation_items)} items: "
+                              + ", ".join(report.invalidation_items[:10])
+                              + (" …" if len(report.invalidation_items) > 10 else ""))
+
+    def _progress(self):
+        tty = sys.stdout.isatty()
+        shown = {"tenth": -1}
+
+        def progress(done, total):
+            if not total:
+                return
+            tenth = done * 10 // total
+            if tty:
+                bar = "#" * (done * 30 // total)
+                self.stdout.write(f"\r  [{bar:<30}] {done}/{total}", ending="")
+                self.stdout.flush()
+            elif tenth != shown["tenth"]:
+                shown["tenth"] = tenth
+                self.stdout.write(f"  {done}/{total} items ({done * 100 // total}%)")
+
+        return progress
