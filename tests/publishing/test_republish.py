@@ -1,0 +1,89 @@
+"""`republish` rebuilds the table from the database alone; `ensure_table` creates it; `publish_pending` drains."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from publishing.models import Invalidation, PublishTask, TaskStatus
+from publishing.projector import PublicCatalog
+
+from .scenarios import published_world
+
+pytestmark = [pytest.mark.django_db, pytest.mark.dynamodb]
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_republish_writes_then_second_run_writes_nothing(publish_table, table_dump):
+    published_world()
+    catalog = PublicCatalog()
+    expected = {(i.PK, i.SK) for i in catalog.items_for(catalog.all_entities(), rev=0)}
+
+    dry = run("republish", "--dry-run")
+    assert f"{len(expected)} public items from the database; 0 in the table; would write {len(expected)}" in dry
+    assert publish_table.dump() == {}
+
+    first = run("republish")
+    assert f"wrote {len(expected)}, deleted 0" in first and f"{len(expected)}/{len(expected)} items (100%)" in first
+    assert set(table_dump()) == expected
+    assert Invalidation.objects.count() == 1
+
+    second = run("republish")
+    assert f"wrote 0, deleted 0, unchanged {len(expected)}" in second
+    assert Invalidation.objects.count() == 1  # nothing changed, nothing invalidated
+
+
+def test_republish_deletes_what_is_no_longer_published_and_repairs_drift(publish_table, table_dump):
+    world = published_world()
+    run("republish")
+    client, table = publish_table.client, publish_table.table
+    client.put_item(TableName=table, Item={"PK": {"S": "BAND#ghost"}, "SK": {"S": "METADATA"}, "kind": {"S": "band"},
+                                           "body": {"S": "{}"}, "rev": {"N": "1"}, "content_hash": {"S": "x"}})
+    client.update_item(TableName=table, Key={"PK": {"S": "BAND#metallica"}, "SK": {"S": "METADATA"}},
+                       UpdateExpression="SET body = :b, content_hash = :h",
+                       ExpressionAttributeValues={":b": {"S": "{}"}, ":h": {"S": "tampered"}})
+    client.delete_item(TableName=table, Key={"PK": {"S": "GENRE#heavy-metal"}, "SK": {"S": "METADATA"}})
+
+    dry = run("republish", "--dry-run")
+    assert "would write 2, would delete 1" in dry
+    assert "delete BAND#ghost / METADATA" in dry and "put    BAND#metallica / METADATA" in dry
+
+    run("republish")
+    assert ("BAND#ghost", "METADATA") not in table_dump()
+    assert "would write 0, would delete 0" in run("republish", "--dry-run")
+    assert world.metallica.name in table_dump()[("BAND#metallica", "METADATA")]["body"]["S"]
+
+
+def test_ensure_table_creates_the_table_once(dynamodb_local, monkeypatch):
+    from read_api import config, table
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_local.endpoint)
+    monkeypatch.setenv("DYNAMODB_TABLE_NAME", "EnsureTableTest")
+    monkeypatch.setenv("DYNAMODB_READ_TIMEOUT_SECONDS", "30")
+    try:
+        assert run("ensure_table").startswith("created table EnsureTableTest")
+        assert run("ensure_table").startswith("exists: table EnsureTableTest")
+        indexes = {i["IndexName"] for i in table.describe()["GlobalSecondaryIndexes"]}
+        assert indexes == {"GSI1", "GSI2", "GSI3"}
+    finally:
+        table.delete()
+        monkeypatch.undo()
+        config.reload()
+
+
+def test_publish_pending_drains_and_fails_loudly(publish_table, monkeypatch):
+    published_world()
+    assert "applied 10, failed 0" in run("publish_pending")
+    assert not PublishTask.objects.exclude(status=TaskStatus.DONE).exists()
+
+    PublishTask.objects.create(kind="band", record_pk=10**6, record_key="x", change="publish")
+    monkeypatch.setattr("publishing.services.PublicCatalog", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(CommandError, match="1 task"):
+        run("publish_pending")
+    assert PublishTask.objects.get(record_pk=10**6).last_error.startswith("RuntimeError: boom")
