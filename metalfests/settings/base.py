@@ -253,13 +253,6 @@ SPECTACULAR_SETTINGS.update(
     {
         "SCHEMA_PATH_PREFIX": r"/api/admin",
         "COMPONENT_SPLIT_REQUEST": True,
-        "APPEND_COMPONENTS": {
-            "securitySchemes": {
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                "CognitoBearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
-        },
-        "SECURITY": [{"ApiKey": []}, {"CognitoBearer": []}],
     }
 )
 
