@@ -1,11 +1,14 @@
 """Build the read tier's Lambda artifact, `dist/read-api.zip`, and API Gateway's view of the OpenAPI document.
 
-Run as `python -m infra.package` (`make package`). The zip holds `read_api` and
-the distributions it imports at run time, with their own dependencies, found
-from installed distribution metadata rather than a hand-kept list:
+Run as `python -m infra.package` (`make package`). The zip holds the `read_api`
+modules the Lambda handlers import at run time (`read_api/handlers/*` and what
+they reach: not the local HTTP adapter or the table command) and the
+distributions those import, with their own dependencies, found from source and
+installed distribution metadata rather than a hand-kept list:
 
-1. the top-level imports of every `read_api` module (stdlib and `read_api`
-   itself aside) are mapped to installed distributions;
+1. the imports of the reachable `read_api` modules are followed inside the
+   package; their top-level third-party imports are mapped to installed
+   distributions (a data file ships when a reachable module names it);
 2. their requirements are followed transitively, with markers evaluated for
    the Lambda target (CPython 3.11, Linux, arm64);
 3. what the Lambda Python runtime already provides — boto3 and everything it
@@ -100,39 +103,114 @@ class Artifact:
 # ------------------------------------------------------------------ what read_api imports
 
 
-def imported_top_level_modules(package_dir: Path) -> dict[str, bool]:
-    """Top-level modules imported by the package's sources → True if some import of it is unconditional.
+def module_name(path: Path, package_dir: Path) -> str:
+    relative = path.relative_to(package_dir.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
-    An import inside a `try` block (the usual optional-dependency idiom) is
-    conditional: it is shipped when installed and ignored when not.
-    """
-    found: dict[str, bool] = {}
-    for source in sorted(package_dir.rglob("*.py")):
-        tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
-        guarded: set[int] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Try):
-                for inner in node.body:
-                    guarded.update(id(child) for child in ast.walk(inner))
-        for node in ast.walk(tree):
-            names: list[str] = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                found[top] = found.get(top, False) or id(node) not in guarded
+
+def module_path(name: str, package_dir: Path) -> Path | None:
+    base = package_dir.parent.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(tree: ast.AST, this: str, is_package: bool) -> list[tuple[str, ast.stmt]]:
+    """Absolute names imported by a module, relative imports resolved (with `from X import y`, X.y too)."""
+    found: list[tuple[str, ast.stmt]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((alias.name, node) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                anchor = this.split(".")
+                if not is_package:
+                    anchor = anchor[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.append((base, node))
+            found.extend((f"{base}.{alias.name}", node) for alias in node.names if alias.name != "*")
     return found
 
 
+def _guarded(tree: ast.AST) -> set[int]:
+    """Nodes inside a `try` body: the optional-dependency idiom."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try):
+            for inner in node.body:
+                guarded.update(id(child) for child in ast.walk(inner))
+    return guarded
+
+
+def entry_modules(package_dir: Path) -> list[Path]:
+    return sorted((package_dir / "handlers").glob("*.py"))
+
+
+def reachable(package_dir: Path) -> tuple[list[Path], dict[str, bool]]:
+    """The package's modules reachable from the handlers, and their external top-level imports.
+
+    The second value maps a top-level module name to True when some import of
+    it is unconditional; an import inside a `try` block is shipped when
+    installed and ignored when not.
+    """
+    package = package_dir.name
+    pending = list(entry_modules(package_dir))
+    if not pending:
+        raise PackagingError(f"No handler modules in {package_dir / 'handlers'}.")
+    seen: set[Path] = set()
+    external: dict[str, bool] = {}
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        name = module_name(path, package_dir)
+        # A module's packages are imported before it.
+        parts = name.split(".")
+        for depth in range(1, len(parts)):
+            parent = module_path(".".join(parts[:depth]), package_dir)
+            if parent:
+                pending.append(parent)
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        guarded = _guarded(tree)
+        for imported, node in _imports(tree, name, path.name == "__init__.py"):
+            top = imported.split(".")[0]
+            if top == package:
+                target = module_path(imported, package_dir)
+                if target:
+                    pending.append(target)
+            elif top and top != "__future__" and top not in sys.stdlib_module_names:
+                if imported.split(".")[:-1] and isinstance(node, ast.ImportFrom) and imported != node.module:
+                    continue  # `from pkg import name`: pkg itself is recorded
+                external[top] = external.get(top, False) or id(node) not in guarded
+    return sorted(seen), external
+
+
+def data_files(package_dir: Path, modules: list[Path]) -> list[Path]:
+    """Non-Python files of the package that a reachable module names (e.g. a JSON it opens)."""
+    sources = "\n".join(path.read_text(encoding="utf-8") for path in modules)
+    return sorted(
+        path
+        for path in package_dir.rglob("*")
+        if path.is_file()
+        and path.suffix not in (".py", ".pyc", ".pyo")
+        and "__pycache__" not in path.parts
+        and path.name in sources
+    )
+
+
 def third_party_distributions(package_dir: Path) -> set[str]:
-    """Distributions providing the package's non-stdlib imports."""
+    """Distributions providing the reachable modules' third-party imports."""
     providers = metadata.packages_distributions()
     distributions: set[str] = set()
-    for module, required in sorted(imported_top_level_modules(package_dir).items()):
-        if module in sys.stdlib_module_names or module == package_dir.name or module == "__future__":
-            continue
+    for module, required in sorted(reachable(package_dir)[1].items()):
         owners = providers.get(module)
         if not owners:
             if required:
@@ -203,12 +281,10 @@ def with_bytecode(arcname: str, content: bytes) -> list[tuple[str, bytes]]:
 
 
 def source_package_files(package_dir: Path) -> list[tuple[str, bytes]]:
+    modules, _ = reachable(package_dir)
     entries: list[tuple[str, bytes]] = []
-    for path in sorted(package_dir.rglob("*")):
-        relative = path.relative_to(package_dir.parent)
-        if path.is_dir() or "__pycache__" in relative.parts or path.suffix in (".pyc", ".pyo"):
-            continue
-        entries.extend(with_bytecode(relative.as_posix(), path.read_bytes()))
+    for path in modules + data_files(package_dir, modules):
+        entries.extend(with_bytecode(path.relative_to(package_dir.parent).as_posix(), path.read_bytes()))
     return entries
 
 
@@ -275,6 +351,12 @@ def build(target: Path = ARTIFACT, package_dir: Path = ROOT / SOURCE_PACKAGE) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=ARTIFACT, help="where to write the zip (default: %(default)s)")
+    parser.add_argument(
+        "--openapi-output",
+        type=Path,
+        default=OPENAPI_GATEWAY_VIEW,
+        help="where to write API Gateway's definition (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         artifact = build(args.output)
@@ -286,14 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     from infra.openapi_overlay import OverlayError, write_gateway_view
 
     if not OPENAPI_SOURCE.is_file():
-        print(f"package: {OPENAPI_SOURCE.relative_to(ROOT)} is missing: no API Gateway definition written.", file=sys.stderr)
+        print(f"package: {OPENAPI_SOURCE} is missing: no API Gateway definition written.", file=sys.stderr)
         return 1
     try:
-        view = write_gateway_view(OPENAPI_SOURCE, OPENAPI_GATEWAY_VIEW)
+        view = write_gateway_view(OPENAPI_SOURCE, args.openapi_output)
     except OverlayError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1
-    print(f"{OPENAPI_GATEWAY_VIEW.relative_to(ROOT)}: API Gateway definition, {len(view['paths'])} paths")
+    print(f"{args.openapi_output}: API Gateway definition, {len(view['paths'])} paths")
     return 0
 
 

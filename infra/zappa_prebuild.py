@@ -1,11 +1,13 @@
 """Zappa's prebuild step for the admin: collect static files so whitenoise can serve them from the package.
 
 Zappa calls `collectstatic()` (`prebuild_script` in infra/zappa_settings.json)
-before it zips the project. It runs `manage.py collectstatic` with the
-production settings, so the hashed names and the manifest are the ones
-production's `CompressedManifestStaticFilesStorage` looks up. Collecting
-static files needs none of production's secrets: placeholders stand in for
-them in this one subprocess and are never packaged.
+before it zips the project. It runs `manage.py collectstatic` with the base
+settings, which production extends without touching static files: the same
+apps, the same `STATIC_ROOT` and the same `CompressedManifestStaticFilesStorage`
+(the local settings swap in a plain storage, so they would write no manifest).
+The base settings need none of production's secrets, which the machine that
+packages the admin does not have. tests/infra/test_zappa_settings.py checks
+that base and production agree on everything collectstatic depends on.
 """
 
 from __future__ import annotations
@@ -16,20 +18,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Values production settings require at import; collectstatic uses none of them.
-PLACEHOLDERS = {
-    "SECRET_KEY": "collectstatic-only-not-a-secret",
-    "ALLOWED_HOSTS": "localhost",
-    "DATABASE_URL": "sqlite:///:memory:",
-}
+SETTINGS_MODULE = "metalfests.settings.base"
 
 
 def collectstatic_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     environment = dict(os.environ if base is None else base)
-    environment["DJANGO_SETTINGS_MODULE"] = "metalfests.settings.production"
-    for name, value in PLACEHOLDERS.items():
-        environment[name] = value
+    environment["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     return environment
 
 

@@ -121,7 +121,7 @@ def test_api_gateway_may_invoke_only_the_live_alias_for_its_own_routes(resources
     ]
     assert len(permissions) == 1
     assert permissions[0]["Principal"] == "apigateway.amazonaws.com"
-    assert permissions[0]["SourceArn"]["Fn::Sub"].endswith(f"${{PublicApi}}/*/GET/api/{READ_FUNCTIONS[function]}*")
+    assert permissions[0]["SourceArn"]["Fn::Sub"].endswith(f"${{PublicApi}}/*/*/api/{READ_FUNCTIONS[function]}*")
 
 
 def test_openapi_overlay_targets_the_aliases_sam_creates(template, resources):
