@@ -391,6 +391,23 @@ def test_admin_role_reads_and_writes_the_table_and_invalidates_only_the_distribu
             assert sid == "InvalidateTheDistribution"
 
 
+def test_admin_role_lets_zappas_api_gateway_invoke_only_the_admin(resources):
+    """Zappa's integration uses the execution role as credentials: API Gateway assumes it and invokes the admin."""
+    role = resources["AdminFunctionRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert set(trust["Principal"]["Service"]) == {"lambda.amazonaws.com", "apigateway.amazonaws.com"}
+    invoke = {s["Sid"]: s for s in statements(resources["AdminFunctionRole"])}["ApiGatewayInvokesTheAdmin"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    for resource in invoke["Resource"]:
+        assert ":function:metalfests-admin-${Environment}" in resource["Fn::Sub"]
+
+
+def test_api_stage_waits_for_the_account_logging_role(resources):
+    assert resources["PublicApi"]["DependsOn"] == "ApiGatewayAccountReady"
+    ready = resources["ApiGatewayAccountReady"]["Metadata"]["AccountSetting"]
+    assert plain(ready) == {"Fn::If": ["SetApiGatewayAccount", {"Ref": "ApiGatewayAccount"}, "none"]}
+
+
 # ------------------------------------------------------------------ outputs
 
 
