@@ -5,15 +5,18 @@ read and the collection it lists (`read_api.cachetags`), and publishing rewrites
 item that embeds a changed record; so the tags of the written and deleted items clear
 every stale answer, whatever its path or query string (pages, filters).
 
-Paths are used where a tag cannot serve:
-- a record that becomes public for the first time: a cached 404 for its URL names no
-  record's tags, so its detail URLs are invalidated as exact paths (no wildcard);
-- a distribution without a CacheTagConfig (`CLOUDFRONT_CACHE_TAGS = False`): each tag is
-  translated to the paths of the answers carrying it, with a trailing `*` where query
-  strings vary; past CloudFront's 15 wildcards in flight, a family collapses to one.
+A record that becomes public for the first time needs no path either: the read tier
+tags its 404s with the record's tag (`band:<key>`), so `#band:<key>` clears them.
+
+Paths are used where a tag cannot serve: a distribution without a CacheTagConfig
+(`CLOUDFRONT_CACHE_TAGS = False`, e.g. while CloudFront's tag support is being rolled
+out). Each tag is then translated to the paths of the answers carrying it, with a
+trailing `*` where query strings vary (`/api/bands?*` clears every page and filter of the
+list, which the exact `/api/bands` does not); past CloudFront's 15 wildcards in flight,
+a family collapses to one wildcard.
 """
 
-from read_api import cachetags, schema
+from read_api import cachetags
 
 from . import conf
 
@@ -25,7 +28,6 @@ _COLLECTION_PATHS = {
     cachetags.ROLES: ["/api/roles", "/api/roles?*"],
 }
 _FAMILY = {"festival": "festivals", "band": "bands", "genre": "genres", "role": "roles"}
-_SUBRESOURCE = {"festival": "editions", "band": "festivals", "genre": "bands", "role": "members"}
 MAX_WILDCARDS = 15
 
 
@@ -42,20 +44,6 @@ def paths_for_tag(tag: str) -> list[str]:
     return [base, base + "?*", base + "/*"]
 
 
-def new_record_paths(created_keys) -> list[str]:
-    """Exact detail URLs of records (and editions) that were not public before: cached 404s carry no tags."""
-    paths = []
-    for pk, sk in created_keys:
-        prefix, _, rest = pk.partition("#")
-        kind = prefix.lower()
-        if sk == schema.METADATA and kind in _FAMILY and "#" not in rest:
-            base = f"/api/{_FAMILY[kind]}/{rest}"
-            paths += [base, f"{base}/{_SUBRESOURCE[kind]}"]
-        elif sk.startswith(schema.EDITION_PREFIX) and pk.endswith("#EDITIONS"):
-            paths.append(f"/api/festivals/{rest.removesuffix('#EDITIONS')}/editions/{int(sk.split('#')[1])}")
-    return paths
-
-
 def _collapse_wildcards(paths: list[str]) -> list[str]:
     wildcards = [p for p in paths if p.endswith("*")]
     if len(wildcards) <= MAX_WILDCARDS:
@@ -64,10 +52,10 @@ def _collapse_wildcards(paths: list[str]) -> list[str]:
     return sorted({p for p in paths if not p.endswith("*")}) + [f + "*" for f in families]
 
 
-def items_for_changes(changed_keys, created_keys=()) -> list[str]:
-    """Invalidation items for items written or deleted (`changed_keys`), some of them new (`created_keys`)."""
+def items_for_changes(changed_keys) -> list[str]:
+    """Invalidation items for the items written or deleted (`changed_keys`: (PK, SK) pairs)."""
     tags = cachetags.for_items(list(changed_keys))
     if conf.get("CLOUDFRONT_CACHE_TAGS"):
-        return sorted(tag_item(t) for t in tags) + sorted(set(new_record_paths(created_keys)))
-    paths = {p for tag in tags for p in paths_for_tag(tag)} | set(new_record_paths(created_keys))
+        return sorted(tag_item(t) for t in tags)
+    paths = {p for tag in tags for p in paths_for_tag(tag)}
     return _collapse_wildcards(sorted(paths))

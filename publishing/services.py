@@ -44,8 +44,7 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
     stored = writer.read(_partitions(entities))
     plan = writer.plan(desired, stored, rev=token)
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
-    created = [(i.PK, i.SK) for i in plan.puts if (i.PK, i.SK) not in stored]
-    items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed, created)])
+    items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
     if items != task.invalidation_items:
         PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items)
         task.invalidation_items = items
@@ -111,9 +110,7 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
                 progress(done, total)
 
         result = writer.write_batch(plan, progress=advance)
-        changed = result.written + result.deleted
-        created = [k for k in result.written if k not in stored]
-        report.invalidation_items = invalidation.items_for_changes(changed, created)
+        report.invalidation_items = invalidation.items_for_changes(result.written + result.deleted)
         cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}")
         return report
     finally:

@@ -97,7 +97,7 @@ def test_a_band_key_rename_moves_its_items_and_relinks_lineups(publish_table, ta
     lineup = body(table, "FESTIVAL#wacken#EDITIONS", "EDITION#2026")["bands"]
     assert lineup == [{"key": "maiden", "name": "Iron Maiden", "size": 0}]
     assert "#band:iron-maiden" in last_task().invalidation_items and "#band:maiden" in last_task().invalidation_items
-    assert "/api/bands/maiden" in last_task().invalidation_items  # new URL: a cached 404 has no tags
+    assert not [i for i in last_task().invalidation_items if not i.startswith("#")]  # 404s are tagged too
     assert_table_is_what_republish_builds()
 
 
