@@ -76,6 +76,18 @@ def test_read_functions_environment_names_what_read_api_reads(template):
     assert "AWS_REGION" not in variables  # reserved: Lambda sets it
 
 
+def test_tracing_and_metrics_are_switched_by_the_environment(template):
+    """X-Ray only when TracingMode=xray (nothing traced, nothing paid otherwise); EMF namespace for the read tier."""
+    function = template["Globals"]["Function"]
+    variables = function["Environment"]["Variables"]
+    assert plain(variables["TRACING"]) == {"Ref": "TracingMode"}
+    assert set(template["Parameters"]["TracingMode"]["AllowedValues"]) == {"off", "xray"}
+    assert template["Parameters"]["TracingMode"]["Default"] == "off"
+    assert plain(function["Tracing"]) == {"Fn::If": ["TracingOn", "Active", "PassThrough"]}
+    assert plain(template["Conditions"]["TracingOn"]) == {"Fn::Equals": [{"Ref": "TracingMode"}, "xray"]}
+    assert variables["METRICS_NAMESPACE"] == "MetalFests/PublicApi"
+
+
 @pytest.mark.parametrize("function", READ_FUNCTIONS)
 def test_read_function_role_allows_exactly_the_three_reads_on_the_table_and_its_indexes(resources, function):
     role_name = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
