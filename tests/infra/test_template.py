@@ -382,7 +382,9 @@ def test_saml_provider_comes_from_identity_center_metadata_with_attribute_mappin
     assert plain(provider["ProviderDetails"]["MetadataURL"]) == {"Ref": "IdentityCenterMetadataUrl"}
     assert {"email", "name", "custom:groups"} <= set(provider["AttributeMapping"])
     supported = resources["AdminAppClient"]["Properties"]["SupportedIdentityProviders"]
-    assert plain(supported) == {"Fn::If": ["HasSamlIdp", [{"Ref": "IdentityCenterProvider"}], ["COGNITO"]]}
+    assert plain(supported) == {"Fn::If": ["HasSamlIdp", [provider["ProviderName"]], ["COGNITO"]]}
+    ordering = resources["AdminAppClient"]["Metadata"]["IdentityProvider"]
+    assert plain(ordering) == {"Fn::If": ["HasSamlIdp", {"Ref": "IdentityCenterProvider"}, "none"]}
 
 
 # ------------------------------------------------------------------ the admin's role
