@@ -128,14 +128,17 @@ def _preflight(path_parameters: list[dict[str, Any]]) -> dict[str, Any]:
     return operation
 
 
-def _gateway_response(status: int, code: str, message: str, cache_control: str) -> dict[str, Any]:
-    return {
-        "statusCode": str(status),
+def _gateway_response(status: int | None, code: str, message: str, cache_control: str) -> dict[str, Any]:
+    """A gateway response in the API's error envelope; `status` None keeps API Gateway's own status code."""
+    response: dict[str, Any] = {
         "responseParameters": {
             "gatewayresponse.header.Cache-Control": f"'{cache_control}'",
         },
         "responseTemplates": {"application/json": _ENVELOPE % (code, message)},
     }
+    if status is not None:
+        response["statusCode"] = str(status)
+    return response
 
 
 GATEWAY_RESPONSES = {
@@ -152,7 +155,8 @@ GATEWAY_RESPONSES = {
     "THROTTLED": _gateway_response(
         429, "RATE_LIMIT_EXCEEDED", '"Rate limit exceeded. Please retry after 60 seconds."', "no-store"
     ),
-    "DEFAULT_5XX": _gateway_response(503, "SERVICE_UNAVAILABLE", '"$context.error.message"', "no-store"),
+    # A function that crashed or timed out (502, 504): the status stays, the body follows the envelope.
+    "DEFAULT_5XX": _gateway_response(None, "INTERNAL_ERROR", '"$context.error.message"', "no-store"),
 }
 
 
