@@ -15,7 +15,8 @@ it to `dist/openapi.apigw.yaml`, which `infra/template.yaml` pulls in with
 - a Lambda proxy integration per operation to the live alias of the function
   that owns the resource (`/api/festivals…` → `FestivalsFunction`);
 - an `OPTIONS` mock per path for CORS preflight (CloudFront adds the headers);
-- gateway responses in the API's error envelope (400, unknown path, 429, 5xx).
+- gateway responses in the API's error envelope (400, unknown path, 429, 5xx);
+- the API's name as its title (a `Fn::Sub`: the included file may hold intrinsics).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ FUNCTIONS = {
 # SAM names the alias that AutoPublishAlias creates "<function>Alias<alias>"; a
 # plain Ref to it works whichever transform CloudFormation runs first.
 ALIAS = "live"
+# The REST API's name, as PublicApi's Name in the template: the title of the definition is the
+# same, so the API is named alike whichever of the two API Gateway takes (the alarms find it by name).
+API_NAME = {"Fn::Sub": "metalfests-public-api-${Environment}"}
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 VALIDATOR = "all"
 
@@ -211,7 +215,8 @@ def gateway_view(document: dict[str, Any]) -> dict[str, Any]:
     return {
         "openapi": "3.0.1",
         "info": {
-            "title": str(info.get("title", "Metal Fests public API")),
+            "title": copy.deepcopy(API_NAME),
+            "description": str(info.get("title", "Metal Fests public API")),
             "version": str(info.get("version", "1")),
         },
         "paths": paths,

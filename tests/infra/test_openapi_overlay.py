@@ -53,7 +53,7 @@ def test_view_is_openapi_30_with_full_paths_and_no_models(view):
     assert view["openapi"].startswith("3.0.")
     assert set(view["paths"]) == {"/api/festivals", "/api/festivals/{key}", "/api/roles/{key}/members"}
     assert "components" not in view and "servers" not in view
-    assert view["info"] == {"title": "Test API", "version": "2"}
+    assert view["info"] == {"title": overlay.API_NAME, "description": "Test API", "version": "2"}
 
 
 def test_every_operation_proxies_to_its_functions_live_alias(view):

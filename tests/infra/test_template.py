@@ -335,6 +335,7 @@ def test_specified_alarms_exist_and_notify_the_topic(resources):
 
 def test_api_alarms_watch_the_api_the_template_creates(resources):
     api_name = resources["PublicApi"]["Properties"]["Name"]
+    assert plain(api_name) == openapi_overlay.API_NAME  # the definition's title: the same name either way
     for alarm in ("Api5xxRateAlarm", "ApiLatencyP99Alarm"):
         dimensions = {d["Name"]: plain(d["Value"]) for d in resources[alarm]["Properties"]["Dimensions"]}
         assert dimensions == {"ApiName": plain(api_name), "Stage": "prod"}
