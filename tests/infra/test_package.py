@@ -143,7 +143,7 @@ print(json.dumps(report))
         assert found["handler"], f"{name} has no lambda_handler"
 
 
-def test_make_package_prints_the_size(tmp_path):
+def test_make_package_prints_the_size_and_builds_the_same_bytes_in_another_process(artifact, tmp_path):
     result = subprocess.run(
         [
             sys.executable,
@@ -160,6 +160,9 @@ def test_make_package_prints_the_size(tmp_path):
         timeout=120,
     )
     assert "read-api.zip: " in result.stdout and " bytes (" in result.stdout, result.stderr
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "read-api.zip").read_bytes() == artifact.path.read_bytes()
+    assert (tmp_path / "openapi.apigw.yaml").is_file()
 
 
 def test_only_modules_the_handlers_reach_are_shipped(names):
