@@ -15,6 +15,7 @@ urlpatterns = [
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/admin/", include("catalog.api.urls")),
+    path("publishing/", include("publishing.urls")),
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
