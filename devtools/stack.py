@@ -91,6 +91,7 @@ def _public_api(env: dict):
     local = ROOT / "read_api" / "local.py"
     if not local.exists():
         return None
+    subprocess.run([sys.executable, "-m", "read_api.table", "create"], cwd=ROOT, env=env, check=True)
     child = subprocess.Popen([sys.executable, "-m", "read_api.local", "--port", str(API_PORT)], cwd=ROOT, env=env)
     wait_for_port(API_PORT, process=child)
     return child
