@@ -1,0 +1,86 @@
+"""Admin pages of publishing: the public preview of a record, and retrying a failed task."""
+
+import difflib
+import json
+
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .models import PublishTask
+from .selectors import public_state
+from .services import preview as build_preview
+from .worker import task_retry_now
+
+PREVIEWABLE = {"genre", "role", "band", "festival", "edition"}
+
+
+def _record(request, model_name: str, pk: int):
+    if model_name not in PREVIEWABLE:
+        raise Http404("not a publishable model")
+    model = apps.get_model("catalog", model_name)
+    if not request.user.has_perm(f"catalog.view_{model_name}"):
+        raise PermissionDenied
+    return get_object_or_404(model, pk=pk)
+
+
+def _pretty(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) if value is not None else ""
+
+
+@staff_member_required
+def preview(request, model_name: str, pk: int):
+    """The exact public JSON this record produces if approved now, and its difference from what is live."""
+    record = _record(request, model_name, pk)
+    result = build_preview(record)
+    changes = []
+    for item in result.changed:
+        diff = difflib.unified_diff(_pretty(item.live).splitlines(), _pretty(item.proposed).splitlines(),
+                                    "live", "if approved", lineterm="", n=2)
+        changes.append({"pk": item.pk, "sk": item.sk, "change": item.change, "diff": "\n".join(diff)})
+    context = {
+        **admin.site.each_context(request),
+        "title": f"Public preview of {record}",
+        "record": record,
+        "preview": result,
+        "documents": [(path, _pretty(doc)) for path, doc in result.documents.items()],
+        "changes": changes,
+        "change_url": reverse(f"admin:catalog_{model_name}_change", args=[pk]),
+    }
+    return TemplateResponse(request, "publishing/preview.html", context)
+
+
+@staff_member_required
+def state(request, model_name: str, pk: int):
+    """A record's public state as JSON (for admin scripts and widgets)."""
+    return JsonResponse(public_state(_record(request, model_name, pk)), json_dumps_params={"default": str})
+
+
+@staff_member_required
+@require_POST
+def retry(request, task_id: int):
+    if not request.user.has_perm("publishing.publish_publishtask"):
+        raise PermissionDenied
+    task = get_object_or_404(PublishTask, pk=task_id)
+    if task_retry_now(task):
+        _drain_if_local()
+        messages.success(request, f"Task #{task.pk} will be retried now.")
+    else:
+        messages.info(request, f"Task #{task.pk} is not failed; nothing to retry.")
+    return HttpResponseRedirect(request.POST.get("next") or request.META.get("HTTP_REFERER")
+                                or reverse("admin:publishing_publishtask_changelist"))
+
+
+def _drain_if_local() -> None:
+    from django.conf import settings
+
+    if settings.PUBLISH_ON_COMMIT:
+        from .outbox import drain_after_commit
+
+        drain_after_commit()
