@@ -87,7 +87,14 @@ def _country(value) -> str:
     text = str(value).strip()
     if len(text) == 2 and text.upper() in dict(countries):
         return text.upper()
-    code = countries.by_name(text)
+    code = countries.by_name(text, insensitive=True)
+    if not code:
+        import pycountry  # knows common names ("United States", "Russia") besides the official ones
+
+        try:
+            code = pycountry.countries.lookup(text).alpha_2
+        except LookupError:
+            code = ""
     if not code:
         raise ApiError(status_code=422, code="VALIDATION_ERROR", message=f"Unknown country {text!r}.",
                        details={"country": [f"Unknown country {text!r}: use its English name or ISO code."]})

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.tokens import TokenInvalid, verify_access_token, verify_id_token
 
-from .conftest import CLIENT_ID
+from tests.fixtures.oidc import MINT_CLIENT_ID as CLIENT_ID
 
 
 def test_a_genuine_id_token_is_accepted(minter):
