@@ -5,7 +5,6 @@ from rest_framework.test import APIClient
 
 from accounts.services import api_key_create
 
-pytest_plugins = []
 
 
 @pytest.fixture

@@ -1,0 +1,3 @@
+"""The admin API fixtures, shared."""
+
+from tests.api.conftest import api_client, key_client  # noqa: F401
