@@ -231,7 +231,7 @@ AUTHENTICATION_BACKENDS = [
 # Absolute session limit and idle limit (accounts.middleware.SessionLimitsMiddleware), then the
 # provider re-check (accounts.middleware.OIDCSessionRefresh), before the audit context is set.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "accounts.middleware.SessionLimitsMiddleware",
 )
 MIDDLEWARE.insert(
