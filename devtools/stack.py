@@ -97,8 +97,20 @@ def _public_api(env: dict):
     return child
 
 
+def _oidc_provider(env: dict):
+    """The local OpenID provider (single sign-on as with Cognito); the admin gets its OIDC_* settings."""
+    from .oidc_provider import LocalOIDCProvider, provider_users
+
+    provider = LocalOIDCProvider(port=OIDC_PORT, key_file=VAR / "oidc" / "signing-key.json").start()
+    env.update(provider.django_environment())
+    users = ", ".join(f"{u['login']}/{u['password']} ({', '.join(u['groups']) or 'no admin group'})"
+                      for u in provider_users().values())
+    print(f"OpenID provider on {provider.issuer} — sign in with SSO as: {users}", flush=True)
+    return provider.process
+
+
 # Each step gets the environment and may return a child process to stop at exit.
-STEPS = [_dynamodb_table, _prepare_catalog, _public_api]
+STEPS = [_oidc_provider, _dynamodb_table, _prepare_catalog, _public_api]
 
 
 if __name__ == "__main__":
