@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import base64
 import importlib.metadata as metadata
 import importlib.util
 import io
-import py_compile
+import json
 import re
+import subprocess
 import sys
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -257,34 +258,58 @@ def plan(package_dir: Path) -> tuple[set[str], set[str]]:
 # ------------------------------------------------------------------ files and bytecode
 
 
-def compiled(source_text: bytes, arcname: str) -> bytes:
-    """CPython 3.11 bytecode of `source_text`, as an unchecked-hash .pyc naming /var/task/<arcname>."""
-    with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "module.py"
-        source.write_bytes(source_text)
-        target = Path(scratch) / "module.pyc"
-        py_compile.compile(
-            str(source),
-            cfile=str(target),
-            dfile=f"{LAMBDA_TASK_ROOT}/{arcname}",
-            doraise=True,
-            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
-        )
-        return target.read_bytes()
+# Compiles in a fresh interpreter with nothing but a fixed hash seed in its environment:
+# marshal's output depends on the compiling process (it writes back-references only for
+# objects referenced elsewhere) and on the hash seed (the order of frozenset constants), so
+# compiling in this process, or with a random seed, would make the bytecode vary between runs.
+_COMPILER = """
+import base64, json, pathlib, py_compile, sys, tempfile
+jobs = json.load(sys.stdin)
+results = []
+with tempfile.TemporaryDirectory() as scratch:
+    source = pathlib.Path(scratch) / "module.py"
+    target = pathlib.Path(scratch) / "module.pyc"
+    for arcname, text in jobs:
+        source.write_bytes(base64.b64decode(text))
+        py_compile.compile(str(source), cfile=str(target), dfile=%r + "/" + arcname, doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+        results.append(base64.b64encode(target.read_bytes()).decode())
+json.dump(results, sys.stdout)
+""" % LAMBDA_TASK_ROOT
 
 
-def with_bytecode(arcname: str, content: bytes) -> list[tuple[str, bytes]]:
-    entries = [(arcname, content)]
-    if arcname.endswith(".py"):
-        entries.append((importlib.util.cache_from_source(arcname), compiled(content, arcname)))
-    return entries
+def compile_sources(sources: list[tuple[str, bytes]]) -> list[bytes]:
+    """CPython 3.11 unchecked-hash .pyc of each (arcname, source), code objects naming /var/task/<arcname>."""
+    if not sources:
+        return []
+    jobs = [(arcname, base64.b64encode(text).decode()) for arcname, text in sources]
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", _COMPILER],
+        input=json.dumps(jobs),
+        env={"PYTHONHASHSEED": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise PackagingError(f"Compiling failed:\n{result.stderr}")
+    return [base64.b64decode(item) for item in json.loads(result.stdout)]
+
+
+def with_bytecode(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The entries plus, for each Python source, its bytecode in __pycache__."""
+    sources = [(arcname, content) for arcname, content in entries if arcname.endswith(".py")]
+    compiled = compile_sources(sources)
+    return entries + [
+        (importlib.util.cache_from_source(arcname), bytecode) for (arcname, _), bytecode in zip(sources, compiled)
+    ]
 
 
 def source_package_files(package_dir: Path) -> list[tuple[str, bytes]]:
     modules, _ = reachable(package_dir)
     entries: list[tuple[str, bytes]] = []
     for path in modules + data_files(package_dir, modules):
-        entries.extend(with_bytecode(path.relative_to(package_dir.parent).as_posix(), path.read_bytes()))
+        entries.append((path.relative_to(package_dir.parent).as_posix(), path.read_bytes()))
     return entries
 
 
@@ -304,7 +329,7 @@ def distribution_files(name: str) -> list[tuple[str, bytes]]:
             )
         located = Path(file.locate())
         if located.is_file():
-            entries.extend(with_bytecode(file.as_posix(), located.read_bytes()))
+            entries.append((file.as_posix(), located.read_bytes()))
     return entries
 
 
@@ -338,6 +363,7 @@ def build(target: Path = ARTIFACT, package_dir: Path = ROOT / SOURCE_PACKAGE) ->
     entries = source_package_files(package_dir)
     for name in sorted(shipped):
         entries.extend(distribution_files(name))
+    entries = with_bytecode(entries)
     write_zip(target, entries)
     return Artifact(
         path=target,
