@@ -1,0 +1,400 @@
+"""The public read tier against the design it replaces (Django + DRF over the SQL catalog), in one run.
+
+`python -m bench.read_api` starts DynamoDB Local and a temporary SQLite catalog, fills
+both with the same synthetic data (read_api's item builders / the catalog models), and
+prints, with ratios:
+  cold start   fresh process: import a handler + first answer, vs django.setup() + the DRF view's first answer
+  warm         per-request time of /api/bands/{key} and /api/festivals: handler vs DRF view vs bare boto3 call
+  cost         DynamoDB requests and consumed read capacity per endpoint; /api/bands page 1 vs page 17 (cursor)
+Module-level imports are the standard library only: the child processes measure their own imports.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BANDS = 1800          # /api/bands page 17 at the default limit of 100 exists
+FESTIVALS = 100
+GENRES = 20
+ROLES = 8
+WARM_REQUESTS = 300
+COLD_RUNS = 7
+BAND_KEY = "band-0042"
+
+
+# --- the synthetic catalog, in the public API's shapes -------------------------------------------
+def catalog() -> dict:
+    genres = [{"key": f"genre-{g:02d}", "name": f"Genre {g:02d}", "description": f"Genre number {g}."} for g in range(GENRES)]
+    roles = [{"key": f"role-{r}", "name": f"Role {r}", "category": "other", "description": f"Role {r}."} for r in range(ROLES)]
+    bands = []
+    for n in range(BANDS):
+        members = [{"name": f"Member {n}-{m}", "roleKeys": [roles[(n + m) % ROLES]["key"]]} for m in range(4)]
+        genre_keys = [genres[n % GENRES]["key"], genres[(n * 7 + 3) % GENRES]["key"]]
+        genre_keys = list(dict.fromkeys(genre_keys))
+        bands.append({
+            "band": {"key": f"band-{n:04d}", "name": f"Band {n:04d}", "country": "Norway",
+                     "description": f"Band {n} plays loud.", "logo": None, "headlineImage": None,
+                     "website": f"https://band-{n:04d}.example.com", "spotify": None,
+                     "genreKeys": genre_keys, "members": members, "reviewed": n % 3 == 0},
+            "genres": [g for g in genres if g["key"] in genre_keys],
+            "roles": [{"key": r["key"], "name": r["name"], "category": r["category"]}
+                      for r in roles if any(r["key"] in m["roleKeys"] for m in members)],
+        })
+    festivals = []
+    next_year = time.gmtime().tm_year + 1  # one edition ahead, so that /upcoming has rows
+    for f in range(FESTIVALS):
+        editions = []
+        for year in (next_year - 2, next_year - 1, next_year):
+            lineup = [bands[(f * 13 + year + i * 17) % BANDS]["band"] for i in range(40)]
+            editions.append({"year": year, "dates": {"start": f"{year}-07-{1 + f % 20:02d}", "end": f"{year}-07-{4 + f % 20:02d}"},
+                             "bands": [{"key": b["key"], "name": b["name"], "size": i % 4} for i, b in enumerate(lineup)],
+                             "ticketPrice": 100 + f, "currency": "EUR", "status": "announced"})
+        festivals.append({"festival": {"key": f"fest-{f:03d}", "name": f"Fest {f:03d}", "location": "Oslo, Norway",
+                                       "coordinates": {"lat": 59.9, "lng": 10.7}, "website": None, "poster": None,
+                                       "description": f"Festival {f}."},
+                          "editions": editions})
+    return {"genres": genres, "roles": roles, "bands": bands, "festivals": festivals}
+
+
+def fill_dynamodb(data: dict) -> int:
+    from read_api import items, schema
+    from read_api.schema import Item
+    from read_api.table import admin_timeouts
+
+    appearances: dict[str, list] = {}
+    for detail in data["festivals"]:
+        for edition in detail["editions"]:
+            for entry in edition["bands"]:
+                appearances.setdefault(entry["key"], []).append({
+                    "festivalKey": detail["festival"]["key"], "festivalName": detail["festival"]["name"],
+                    "location": detail["festival"]["location"], "year": edition["year"], "dates": edition["dates"],
+                    "size": entry["size"], "status": edition["status"]})
+    built, rows = [], {}
+    for detail in data["festivals"]:
+        built += items.festival_items(detail)
+    for detail in data["bands"]:
+        key = detail["band"]["key"]
+        built += items.band_items(detail, appearances.get(key, []))
+        rows[key] = items.band_row(detail, appearances.get(key, []))
+    for genre in data["genres"]:
+        built += items.genre_items(genre, [rows[d["band"]["key"]] for d in data["bands"] if genre["key"] in d["band"]["genreKeys"]])
+    for role in data["roles"]:
+        members = [{"bandKey": d["band"]["key"], "bandName": d["band"]["name"], "name": m["name"], "roleKeys": m["roleKeys"],
+                    "position": i} for d in data["bands"] for i, m in enumerate(d["band"]["members"]) if role["key"] in m["roleKeys"]]
+        built += items.role_items(role, members)
+    reviewed = sum(1 for d in data["bands"] if d["band"]["reviewed"])
+    built += [items.summary_item(schema.FESTIVALS_PK, FESTIVALS), items.summary_item(schema.BANDS_PK, BANDS),
+              items.summary_item(schema.BANDS_REVIEWED_PK, reviewed),
+              items.summary_item(schema.BANDS_UNREVIEWED_PK, BANDS - reviewed),
+              items.summary_item(schema.GENRES_PK, GENRES), items.summary_item(schema.ROLES_PK, ROLES)]
+    with admin_timeouts(), Item.batch_write() as batch:
+        for item in built:
+            batch.save(item)
+    return len(built)
+
+
+# --- the DRF baseline (runs in its own process) --------------------------------------------------
+def _drf_views():
+    """A minimal DRF design of the same two answers straight from the SQL catalog (the design replaced)."""
+    from django.db.models import Count, Prefetch
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    from catalog.models import Band, Edition, Festival
+
+    def dates(edition):
+        return {"start": edition.start_date.isoformat(), "end": edition.end_date.isoformat()}
+
+    class BandDetail(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+
+        def get(self, request, key):
+            band = Band.objects.prefetch_related("genres", "members__roles").get(key=key)
+            genres = list(band.genres.all())
+            members = list(band.members.all())
+            roles = {r.key: r for m in members for r in m.roles.all()}
+            return Response({
+                "band": {"key": band.key, "name": band.name, "country": band.country.name if band.country else None,
+                         "description": band.description, "logo": band.logo_url or None,
+                         "headlineImage": band.headline_image_url or None, "website": band.website or None,
+                         "spotify": band.spotify or None, "genreKeys": [g.key for g in genres],
+                         "members": [{"name": m.name, "roleKeys": [r.key for r in m.roles.all()]} for m in members],
+                         "reviewed": band.reviewed},
+                "genres": [{"key": g.key, "name": g.name, "description": g.description} for g in genres],
+                "roles": [{"key": r.key, "name": r.name, "category": r.category} for r in roles.values()],
+            })
+
+    class FestivalList(APIView):
+        authentication_classes: list = []
+        permission_classes: list = []
+
+        def get(self, request):
+            rows = []
+            editions = Edition.objects.annotate(band_count=Count("lineup")).order_by()
+            festivals = Festival.objects.prefetch_related(Prefetch("editions", queryset=editions)).order_by("key")[:100]
+            for festival in festivals:
+                editions = sorted(festival.editions.all(), key=lambda e: e.year)
+                latest = editions[-1] if editions else None
+                rows.append({
+                    "festivalKey": festival.key, "festivalName": festival.name, "location": festival.location,
+                    "coordinates": {"lat": float(festival.latitude), "lng": float(festival.longitude)} if festival.latitude is not None else None,
+                    "website": festival.website or None, "poster": festival.poster_url or None,
+                    "latestEdition": {"year": latest.year, "dates": dates(latest), "bandCount": latest.band_count,
+                                      "ticketPrice": float(latest.ticket_price) if latest.ticket_price is not None else None,
+                                      "currency": latest.currency or None} if latest else None,
+                    "editions": [e.year for e in editions], "totalEditions": len(editions),
+                })
+            return Response({"festivals": rows, "count": Festival.objects.count()})
+
+    return BandDetail.as_view(), FestivalList.as_view()
+
+
+def fill_sql(data: dict) -> None:
+    """Runs under Django: the same catalog as rows (bulk, no history), in the temporary SQLite DB."""
+    import datetime as dt
+
+    from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, Role
+
+    genres = {g["key"]: Genre(key=g["key"], name=g["name"], description=g["description"]) for g in data["genres"]}
+    Genre.objects.bulk_create(genres.values())
+    roles = {r["key"]: Role(key=r["key"], name=r["name"], category=r["category"], description=r["description"]) for r in data["roles"]}
+    Role.objects.bulk_create(roles.values())
+    bands = {}
+    for d in data["bands"]:
+        b = d["band"]
+        bands[b["key"]] = Band(key=b["key"], name=b["name"], country="NO", description=b["description"],
+                               website=b["website"] or "", reviewed=b["reviewed"])
+    Band.objects.bulk_create(bands.values())
+    Band.genres.through.objects.bulk_create(
+        Band.genres.through(band=bands[d["band"]["key"]], genre=genres[g]) for d in data["bands"] for g in d["band"]["genreKeys"])
+    members, member_roles = [], []
+    for d in data["bands"]:
+        for i, m in enumerate(d["band"]["members"]):
+            members.append((Member(band=bands[d["band"]["key"]], name=m["name"], order=i), m["roleKeys"]))
+    Member.objects.bulk_create(m for m, _ in members)
+    Member.roles.through.objects.bulk_create(
+        Member.roles.through(member=m, role=roles[r]) for m, keys in members for r in keys)
+    for f in data["festivals"]:
+        meta = f["festival"]
+        festival = Festival.objects.create(key=meta["key"], name=meta["name"], city="Oslo", country="NO",
+                                           latitude=meta["coordinates"]["lat"], longitude=meta["coordinates"]["lng"],
+                                           description=meta["description"])
+        for e in f["editions"]:
+            edition = Edition.objects.create(festival=festival, year=e["year"],
+                                             start_date=dt.date.fromisoformat(e["dates"]["start"]),
+                                             end_date=dt.date.fromisoformat(e["dates"]["end"]),
+                                             ticket_price=e["ticketPrice"], currency=e["currency"], status=e["status"])
+            LineupEntry.objects.bulk_create(
+                LineupEntry(edition=edition, band=bands[b["key"]], billing_size=b["size"], order=i) for i, b in enumerate(e["bands"]))
+
+
+def django_child(mode: str) -> None:
+    """`python -m bench.read_api --django <mode>`: django.setup(), the DRF view's first answer (or `fill`: load the catalog)."""
+    import django
+
+    django.setup()
+    from rest_framework.test import APIRequestFactory
+
+    if mode == "fill":
+        fill_sql(catalog())
+        return
+    band_view, festival_view = _drf_views()
+    factory = APIRequestFactory()
+
+    def band():
+        response = band_view(factory.get(f"/api/bands/{BAND_KEY}"), key=BAND_KEY)
+        return response.render().content
+
+    def festivals():
+        return festival_view(factory.get("/api/festivals")).render().content
+
+    first = band() if mode == "band" else festivals()
+    print(json.dumps({"first": len(first)}), flush=True)
+
+
+def read_api_child(mode: str) -> None:
+    """`python -m bench.read_api --read-api <mode>`: import a handler and serve its first answer."""
+    path = f"/api/bands/{BAND_KEY}" if mode == "band" else "/api/festivals"
+    if mode == "band":
+        from read_api.handlers import bands as module
+    else:
+        from read_api.handlers import festivals as module
+    with open(os.devnull, "w") as devnull:
+        stdout, sys.stdout = sys.stdout, devnull  # the handler's log line goes where CloudWatch would be
+        try:
+            result = module.lambda_handler({"path": path, "httpMethod": "GET"}, None)
+        finally:
+            sys.stdout = stdout
+    assert result["statusCode"] == 200, result
+    print(json.dumps({"first": len(result["body"])}), flush=True)
+
+
+def _cold_once(command: list[str], env: dict) -> float:
+    """Process start → first answer printed, in seconds."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - start
+    assert line.startswith('{"first"'), line
+    child.kill()
+    child.wait()
+    return elapsed
+
+
+def _cold_pair(ours: list[str], theirs: list[str], env: dict) -> tuple[float, float]:
+    """Medians (ms) of COLD_RUNS fresh processes each, alternating."""
+    a, b = [], []
+    for _ in range(COLD_RUNS):
+        a.append(_cold_once(ours, env))
+        b.append(_cold_once(theirs, env))
+    return statistics.median(a) * 1000, statistics.median(b) * 1000
+
+
+def _interleaved(calls: dict, n: int = WARM_REQUESTS) -> dict:
+    """Median ms per call, the calls taking turns so that load drift hits all alike."""
+    for call in calls.values():
+        for _ in range(5):
+            call()
+    samples: dict = {name: [] for name in calls}
+    for _ in range(n):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+
+
+def measure() -> list[tuple[str, str, str, str]]:
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    rows: list[tuple[str, str, str, str]] = []
+    server = DynamoDBLocal().start()
+    workdir = tempfile.TemporaryDirectory(prefix="bench-read-api-")
+    try:
+        env = {**os.environ, "AWS_ENDPOINT_URL_DYNAMODB": server.endpoint, "AWS_ACCESS_KEY_ID": "local",
+               "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-west-1", "DYNAMODB_TABLE_NAME": "MetalFestsBench",
+               "DJANGO_SETTINGS_MODULE": "metalfests.settings.test",
+               "DATABASE_URL": f"sqlite:///{workdir.name}/catalog.sqlite3", "PYTHONDONTWRITEBYTECODE": "1"}
+        os.environ.update({k: env[k] for k in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                               "AWS_REGION", "DYNAMODB_TABLE_NAME")})
+        from read_api import config, table
+
+        config.reload()
+        table.create()
+        data = catalog()
+        print(f"filling DynamoDB Local: {fill_dynamodb(data)} items …", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "bench.read_api", "--django", "fill"], cwd=ROOT, env=env, check=True)
+        print("filled the SQLite catalog; measuring …", file=sys.stderr, flush=True)
+
+        # cold start: fresh processes, ours and DRF alternating so that machine load hits both alike
+        for mode, label in (("band", f"/api/bands/{BAND_KEY}"), ("festivals", "/api/festivals")):
+            ours, drf = _cold_pair([sys.executable, "-m", "bench.read_api", "--read-api", mode],
+                                   [sys.executable, "-m", "bench.read_api", "--django", mode], env)
+            rows.append((f"cold start {label}", f"{ours:.0f} ms", f"DRF {drf:.0f} ms", f"{ours / drf:.2f}× of DRF"))
+
+        # warm, all in this process and interleaved: handler, bare boto3 call of the same items, DRF view
+        import boto3
+        import django
+
+        from read_api.handlers import bands, festivals
+
+        os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")})
+        django.setup()
+        from rest_framework.test import APIRequestFactory
+
+        band_view, festival_view = _drf_views()
+        factory = APIRequestFactory()
+        client = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="eu-west-1")
+        table_name = env["DYNAMODB_TABLE_NAME"]
+        band_event = {"path": f"/api/bands/{BAND_KEY}", "httpMethod": "GET"}
+        list_event = {"path": "/api/festivals", "httpMethod": "GET"}
+        with open(os.devnull, "w") as devnull:
+            stdout, sys.stdout = sys.stdout, devnull
+            try:
+                band = _interleaved({
+                    "ours": lambda: bands.lambda_handler(band_event, None),
+                    "bare": lambda: client.get_item(
+                        TableName=table_name, Key={"PK": {"S": f"BAND#{BAND_KEY}"}, "SK": {"S": "METADATA"}}),
+                    "drf": lambda: band_view(factory.get(f"/api/bands/{BAND_KEY}"), key=BAND_KEY).render().content,
+                })
+                listing = _interleaved({
+                    "ours": lambda: festivals.lambda_handler(list_event, None),
+                    "bare": lambda: client.query(
+                        TableName=table_name, KeyConditionExpression="PK = :pk", Limit=102,
+                        ExpressionAttributeValues={":pk": {"S": "METADATA#FESTIVALS"}}),
+                    "drf": lambda: festival_view(factory.get("/api/festivals")).render().content,
+                })
+            finally:
+                sys.stdout = stdout
+        for label, t in ((f"warm /api/bands/{BAND_KEY}", band), ("warm /api/festivals", listing)):
+            rows.append((label, f"{t['ours']:.2f} ms", f"boto3 {t['bare']:.2f} ms", f"{t['ours'] / t['bare']:.2f}× of bare call"))
+            rows.append((label, f"{t['ours']:.2f} ms", f"DRF {t['drf']:.2f} ms", f"{t['drf'] / t['ours']:.1f}× faster than DRF"))
+
+        # cost per endpoint
+        from read_api import queries
+
+        def cost(path, query=None):
+            event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
+            module = {"festivals": festivals, "bands": bands}.get(path.split("/")[2])
+            if module is None:
+                from read_api.handlers import genres, roles
+                module = {"genres": genres, "roles": roles}[path.split("/")[2]]
+            with open(os.devnull, "w") as devnull:
+                stdout, sys.stdout = sys.stdout, devnull
+                try:
+                    result = module.lambda_handler(event, None)
+                finally:
+                    sys.stdout = stdout
+            assert result["statusCode"] == 200, (path, result["body"][:300])
+            return queries.stats.requests, queries.stats.capacity, json.loads(result["body"])
+
+        for path in ["/api/festivals", "/api/festivals/upcoming", "/api/festivals/fest-007",
+                     "/api/festivals/fest-007/editions", f"/api/festivals/fest-007/editions/{time.gmtime().tm_year}", "/api/bands",
+                     "/api/bands/reviewed", "/api/bands/unreviewed", f"/api/bands/{BAND_KEY}",
+                     f"/api/bands/{BAND_KEY}/festivals", "/api/genres", "/api/genres/genre-03",
+                     "/api/genres/genre-03/bands", "/api/roles", "/api/roles/role-1", "/api/roles/role-1/members"]:
+            requests_, capacity, _ = cost(path)
+            rows.append((f"cost {path}", f"{requests_} request", f"{capacity:g} RCU", ""))
+        _, first_capacity, body = cost("/api/bands")
+        for _ in range(16):
+            _, capacity, body = cost("/api/bands", {"cursor": body["nextCursor"]})
+        _, offset_capacity, _ = cost("/api/bands", {"offset": "1600"})
+        rows.append(("cost /api/bands page 17 (cursor)", f"{capacity:g} RCU", f"page 1 {first_capacity:g} RCU",
+                     f"{capacity / first_capacity:.2f}× of page 1"))
+        rows.append(("cost /api/bands page 17 (offset=1600)", f"{offset_capacity:g} RCU", f"page 1 {first_capacity:g} RCU",
+                     f"{offset_capacity / first_capacity:.2f}× of page 1"))
+    finally:
+        server.stop()
+        workdir.cleanup()
+    return rows
+
+
+def print_table(rows) -> None:
+    header = ("measure", "read_api", "baseline", "ratio")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
+
+
+def main() -> None:
+    print_table(measure())
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--django":
+        django_child(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--read-api":
+        read_api_child(sys.argv[2])
+    else:
+        main()
