@@ -1,0 +1,1 @@
+"""The legacy `db.json` import: validation, normalisation, the import service and its report."""

@@ -1,0 +1,395 @@
+"""Turning legacy free text into catalog values: keys, countries, locations, prices, URLs, roles and genres.
+
+Pure functions and a small `Vocabulary` lookup; nothing here touches the database, so
+each rule can be tested alone. The import service feeds the vocabulary from the tables.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import pycountry
+from anyascii import anyascii
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django_countries import countries
+
+from catalog.models import KEY_PATTERN, RoleCategory
+
+KEY_MAX_LENGTH = 100
+_KEY_RE = re.compile(KEY_PATTERN)
+_YEAR_SUFFIX = re.compile(r"^(?P<base>[a-z0-9-]+?)-(?P<year>(?:19|20)\d\d)$")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+
+
+def fold(text: str) -> str:
+    """Compare texts case-insensitively with spaces folded (the alias tables' rule)."""
+    return " ".join(text.split()).casefold()
+
+
+def clean_text(value) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def to_key(text: str) -> str:
+    """A URL slug for any text: transliterated to ASCII, lowercased, apostrophes dropped, hyphenated."""
+    ascii_text = _APOSTROPHES.sub("", anyascii(text or "")).lower()
+    key = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    return key[:KEY_MAX_LENGTH].rstrip("-")
+
+
+def is_valid_key(key: str) -> bool:
+    return bool(key) and len(key) <= KEY_MAX_LENGTH and bool(_KEY_RE.match(key))
+
+
+def split_year_suffix(key: str) -> tuple[str, int | None]:
+    """`wacken-2026` → (`wacken`, 2026); a key without a trailing year → (key, None)."""
+    match = _YEAR_SUFFIX.match(key)
+    return (match["base"], int(match["year"])) if match else (key, None)
+
+
+def name_from_key(key: str) -> str:
+    return " ".join(part.capitalize() for part in key.split("-"))
+
+
+def compact(text: str) -> str:
+    """Letters and digits only: `Septic Flesh`, `septicflesh` and `Septic-Flesh` compare equal."""
+    return re.sub(r"[^a-z0-9]", "", anyascii(text or "").lower())
+
+
+# --- Dates and prices -------------------------------------------------------------------------
+
+
+def parse_date(value) -> date:
+    """ISO dates (`2026-06-03`), also as the date part of an ISO timestamp. ValueError otherwise."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("not a date")
+    text = value.strip()
+    try:
+        return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
+    except ValueError:
+        raise ValueError("not a date") from None
+
+
+_CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "$": "USD", "US$": "USD", "¥": "JPY", "CHF": "CHF"}
+_PRICE_TEXT = re.compile(
+    r"^(?P<pre>[A-Za-z]{3}|US\$|[€£$¥])?\s*(?P<amount>\d+(?:[.,]\d{1,2})?)\s*(?P<post>[A-Za-z]{3}|[€£$¥])?$"
+)
+
+
+def parse_price(value, currency_codes: frozenset[str]) -> tuple[Decimal | None, str | None]:
+    """A legacy ticket price → (amount, currency or None when the value names none).
+
+    Accepts a number, a numeric text with an optional currency code or symbol
+    ("180", "€180", "180 EUR"), or {"amount": 180, "currency": "EUR"}. ValueError otherwise.
+    """
+    if value is None:
+        return None, None
+    currency = None
+    if isinstance(value, dict):
+        amount_value = value.get("amount", value.get("value"))
+        currency = value.get("currency")
+        if currency is not None and (not isinstance(currency, str) or currency.upper() not in currency_codes):
+            raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
+        amount, inner_currency = parse_price(amount_value, currency_codes)
+        if amount is None:
+            raise ValueError("has no amount")
+        return amount, (currency.upper() if currency else inner_currency)
+    if isinstance(value, bool):
+        raise ValueError("not a price")
+    if isinstance(value, (int, float)):
+        amount = Decimal(str(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None, None
+        match = _PRICE_TEXT.match(text)
+        if not match or (match["pre"] and match["post"]):
+            raise ValueError("not a price")
+        amount = Decimal(match["amount"].replace(",", "."))
+        marker = match["pre"] or match["post"]
+        if marker:
+            currency = _CURRENCY_SYMBOLS.get(marker, marker.upper())
+            if currency not in currency_codes:
+                raise ValueError(f"currency {marker!r} is not an ISO 4217 code")
+    else:
+        raise ValueError("not a price")
+    try:
+        amount = amount.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ValueError("not a price") from None
+    if amount < 0:
+        raise ValueError("is negative")
+    if amount >= Decimal("100000000"):
+        raise ValueError("is too large")
+    return amount, currency
+
+
+# --- Countries and locations ------------------------------------------------------------------
+
+COUNTRY_ALIASES = {
+    "usa": "US", "u.s.a.": "US", "u.s.": "US", "united states": "US", "america": "US",
+    "uk": "GB", "u.k.": "GB", "great britain": "GB", "britain": "GB",
+    "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    "the netherlands": "NL", "netherlands": "NL", "holland": "NL",
+    "czech republic": "CZ", "czechia": "CZ", "russia": "RU", "south korea": "KR", "korea": "KR",
+    "north korea": "KP", "iran": "IR", "syria": "SY", "vietnam": "VN", "taiwan": "TW", "bolivia": "BO",
+    "venezuela": "VE", "tanzania": "TZ", "laos": "LA", "macedonia": "MK", "turkey": "TR", "türkiye": "TR",
+    "ivory coast": "CI", "uae": "AE", "moldova": "MD",
+}
+
+
+def _country_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            if getattr(country, attr, None):
+                index[fold(getattr(country, attr))] = country.alpha_2
+        index[country.alpha_3.casefold()] = country.alpha_2
+    for code, name in countries:
+        index[fold(str(name))] = code
+        index[code.casefold()] = code
+    index.update(COUNTRY_ALIASES)
+    return index
+
+
+_COUNTRIES: dict[str, str] | None = None
+
+
+def country_code(text: str) -> str | None:
+    """ISO 3166 alpha-2 code for a country name, code or known alias; None when unknown."""
+    global _COUNTRIES
+    if _COUNTRIES is None:
+        _COUNTRIES = _country_index()
+    key = fold(text).strip(" .")
+    if key.startswith("the ") and key not in _COUNTRIES:
+        key = key[4:]
+    return _COUNTRIES.get(key)
+
+
+@dataclass
+class CountryMatch:
+    code: str = ""
+    problem: str = ""  # "" | "unknown" | "multiple"
+    others: list[str] = field(default_factory=list)
+
+
+def resolve_country(text: str) -> CountryMatch:
+    """A country name → code. "Denmark/Faroe Islands" keeps the first country and says so."""
+    text = clean_text(text)
+    if not text:
+        return CountryMatch()
+    code = country_code(text)
+    if code:
+        return CountryMatch(code)
+    parts = [p for p in re.split(r"\s*(?:/|,|&|\band\b)\s*", text) if p]
+    codes = [c for c in (country_code(p) for p in parts) if c]
+    if codes:
+        return CountryMatch(codes[0], "multiple" if len(set(codes)) > 1 or len(parts) > len(codes) else "", codes[1:])
+    return CountryMatch("", "unknown")
+
+
+def split_location(text: str) -> tuple[str, str]:
+    """"City, Country" → (city, country text). Without a comma, a country alone or a city alone."""
+    text = clean_text(text)
+    if "," in text:
+        city, country = text.rsplit(",", 1)
+        return city.strip(), country.strip()
+    if text and country_code(text):
+        return "", text
+    return text, ""
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def clean_url(value, max_length: int) -> tuple[str, str]:
+    """(url, problem): a scheme-less `www.x.com` gains https://; anything else invalid is dropped."""
+    text = clean_text(value)
+    if not text:
+        return "", ""
+    if "://" not in text and re.match(r"^[\w-]+(\.[\w-]+)+(/|$)", text):
+        text = "https://" + text
+    if len(text) > max_length:
+        return "", f"longer than {max_length} characters"
+    try:
+        _url_validator(text)
+    except ValidationError:
+        return "", "not a valid http(s) URL"
+    return text, ""
+
+
+# --- Roles and genres -------------------------------------------------------------------------
+
+
+class Vocabulary:
+    """Canonical keys, names and aliases of one kind (roles or genres), as the tables hold them."""
+
+    def __init__(self, *, keys, names: dict[str, str], aliases: dict[str, list[str]]):
+        self.keys = set(keys)
+        self.names = {fold(name): key for name, key in names.items()}
+        self.aliases = {fold(text): list(targets) for text, targets in aliases.items()}
+
+    def lookup(self, text: str) -> list[str] | None:
+        """The keys a text stands for; [] for an alias that deliberately maps to nothing; None if unknown."""
+        folded = fold(text)
+        if not folded:
+            return None
+        if folded in self.aliases:
+            return self.aliases[folded]
+        if folded in self.names:
+            return [self.names[folded]]
+        key = to_key(folded)
+        return [key] if key in self.keys else None
+
+    def add(self, key: str, name: str) -> None:
+        """A value created during this import (a new draft role or genre) resolves like the rest."""
+        self.keys.add(key)
+        self.names[fold(name)] = key
+
+
+@dataclass
+class Parsed:
+    keys: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # pieces that match nothing, cleaned for use as names
+
+    def extend(self, other: "Parsed") -> None:
+        self.keys += [k for k in other.keys if k not in self.keys]
+        self.unknown += [u for u in other.unknown if u not in self.unknown]
+
+
+_IGNORED_QUALIFIER = re.compile(r"^(live|session|touring|guest|former|current|.*\d.*|.*present.*)$", re.I)
+_ROLE_PREFIXES = ("live ", "session ", "touring ", "additional ", "lead ", "main ", "co-", "solo ")
+_JOINERS = re.compile(r"\s*(?:/|&|\+|\band\b)\s*", re.I)
+_PAREN = re.compile(r"^(?P<outer>[^()]*?)\s*\((?P<inner>.*)\)\s*(?P<rest>[^()]*)$")
+
+
+def split_top_level(text: str, separators: str = ",;") -> list[str]:
+    """Split on separators that are not inside parentheses."""
+    parts, depth, current = [], 0, []
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char in separators and depth <= 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return [p for p in (_tidy(p) for p in parts) if p]
+
+
+def _tidy(piece: str) -> str:
+    piece = clean_text(piece).strip(" .;:-–—")
+    return re.sub(r"^(?:and|&)\s+", "", piece, flags=re.I)
+
+
+def _display_name(piece: str) -> str:
+    return piece if piece != piece.lower() else piece.title()
+
+
+def parse_roles(text: str, vocabulary: Vocabulary) -> Parsed:
+    """Free-text roles → canonical role keys, splitting combined values.
+
+    "Vocals, Guitar", "Guitar/Vocals", "Bass & Backing Vocals", "Guitars (Lead)",
+    "Su-Metal (Lead Vocals, Dancing)", "Drums (1995–1999, 2014–Present)" all resolve.
+    Pieces that match nothing come back in `unknown`.
+    """
+    result = Parsed()
+    text = clean_text(text)
+    if not text:
+        return result
+    whole = vocabulary.lookup(text)
+    if whole is not None:
+        result.keys = list(dict.fromkeys(whole))
+        return result
+    for piece in split_top_level(text):
+        result.extend(_role_piece(piece, vocabulary))
+    return result
+
+
+def _known_role(piece: str, vocabulary: Vocabulary) -> list[str] | None:
+    found = vocabulary.lookup(piece)
+    if found is not None:
+        return found
+    lowered = piece.lower()
+    for prefix in _ROLE_PREFIXES:
+        if lowered.startswith(prefix) and len(piece) > len(prefix):
+            found = vocabulary.lookup(piece[len(prefix):])
+            if found is not None:
+                return found
+    return None
+
+
+def _role_piece(piece: str, vocabulary: Vocabulary) -> Parsed:
+    result = Parsed()
+    match = _PAREN.match(piece)
+    if match:
+        outer = _tidy(f"{match['outer']} {match['rest']}")
+        inner = _tidy(match["inner"])
+        if _IGNORED_QUALIFIER.match(inner) or not inner:
+            return _role_piece(outer, vocabulary) if outer else result
+        combined = vocabulary.lookup(f"{inner} {outer}")  # "Guitars (Lead)" → "Lead Guitars"
+        if combined is not None:
+            result.keys = combined
+            return result
+        outer_keys = _known_role(outer, vocabulary) if outer else None
+        inner_parsed = parse_roles(inner, vocabulary)
+        if outer_keys is not None:
+            result.keys = list(outer_keys)
+            if not inner_parsed.unknown:
+                result.extend(inner_parsed)
+            return result
+        if inner_parsed.keys and not inner_parsed.unknown:  # a stage name with its roles: "The Tribune (Vocals)"
+            return inner_parsed
+    known = _known_role(piece, vocabulary)
+    if known is not None:
+        result.keys = list(known)
+        return result
+    parts = [p for p in (_tidy(p) for p in _JOINERS.split(piece)) if p]
+    if len(parts) > 1:
+        for part in parts:
+            result.extend(_role_piece(part, vocabulary))
+        return result
+    result.unknown.append(_display_name(piece))
+    return result
+
+
+def parse_genre(text: str, vocabulary: Vocabulary) -> Parsed:
+    """A free-text genre → canonical keys. "Thrash/Groove Metal" splits; "Drum And Bass" does not."""
+    result = Parsed()
+    text = clean_text(text)
+    if not text:
+        return result
+    found = vocabulary.lookup(text)
+    if found is not None:
+        result.keys = list(found)
+        return result
+    parts = [p for p in (_tidy(p) for p in re.split(r"\s*[/,;]\s*", text)) if p]
+    if len(parts) > 1:
+        for part in parts:
+            result.extend(parse_genre(part, vocabulary))
+        return result
+    result.unknown.append(_display_name(text))
+    return result
+
+
+_CATEGORY_HINTS = (
+    (RoleCategory.VOICE, ("vocal", "sing", "voice", "scream", "growl", "rap", "choir")),
+    (RoleCategory.PERCUSSION, ("drum", "percussion", "taiko", "tabla", "cymbal")),
+    (RoleCategory.ELECTRONICS, ("dj", "sampl", "program", "electronic", "turntabl", "beat", "laptop")),
+    (RoleCategory.KEYS, ("key", "piano", "organ", "synth", "accordion", "harpsichord")),
+    (RoleCategory.STRING, ("guitar", "bass", "violin", "viol", "cello", "harp", "lute", "mandolin", "bouzouki",
+                           "khuur", "string", "banjo", "lyre", "zither", "sitar", "ukulele", "fiddle", "gurdy")),
+)
+
+
+def guess_role_category(name: str) -> str:
+    """A category for a role the mapping does not know, from words in its name; `other` if none fits."""
+    lowered = name.lower()
+    for category, hints in _CATEGORY_HINTS:
+        if any(hint in lowered for hint in hints):
+            return category
+    return RoleCategory.OTHER
