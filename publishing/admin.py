@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from .models import Invalidation, PublishTask, TaskStatus
-from .worker import task_retry_now
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -64,6 +63,8 @@ class PublishTaskAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Retry the selected failed tasks now", permissions=["publish"])
     def retry_now(self, request, queryset):
+        from .worker import task_retry_now  # not at import: the admin loads while Django sets up
+
         retried = sum(task_retry_now(task) for task in queryset)
         if retried:
             from .views import _drain_if_local

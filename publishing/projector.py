@@ -134,6 +134,12 @@ class PublicCatalog:
 
     def band_detail(self, key: str) -> dict:
         """Body of GET /api/bands/{key}: the snapshot with genre and role details joined in."""
+        cache = self.__dict__.setdefault("_band_details", {})
+        if key not in cache:
+            cache[key] = self._band_detail(key)
+        return cache[key]
+
+    def _band_detail(self, key: str) -> dict:
         snapshot = self.bands[key]
         genre_keys = self._resolved_list("genre", snapshot.get("genreKeys"))
         members = [

@@ -12,7 +12,7 @@ from catalog.snapshots import build_snapshot
 from . import cdn, invalidation
 from .models import PublishTask
 from .projector import Entity, PublicCatalog, entities_for_task
-from .writer import Plan, Writer
+from .writer import BATCH_WRITE_MAX, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,9 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
     """Rebuild the whole table from the approved snapshots: write what is missing or different,
     delete what is no longer published, invalidate what changed. Holds the drain lease meanwhile.
 
-    `progress(done, total)` is called as batches are written.
+    Entities are projected one after another while a single BatchWriteItem stream writes
+    the full batches already planned (`BatchPipeline`): projection overlaps the network.
+    `progress(done, total)` counts entities.
     """
     from .worker import acquire_waiting, lease_release, new_worker_id
 
@@ -90,31 +92,87 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
     if lease is None:
         raise LeaseBusy("a worker holds the publishing lease; try again in a moment")
     try:
-        catalog = PublicCatalog()
-        desired = catalog.items_for(catalog.all_entities(), rev=lease.token)
         stored = writer.scan()
-        plan: Plan = writer.plan(desired, stored)
-        report = RepublishReport(
-            desired=len(desired), stored=len(stored), puts=len(plan.puts), deletes=len(plan.deletes),
-            unchanged=plan.unchanged, dry_run=dry_run,
-            put_keys=[(i.PK, i.SK) for i in plan.puts], delete_keys=list(plan.deletes),
-        )
-        if dry_run:
-            return report
-        total, done = len(plan.puts) + len(plan.deletes), 0
-
-        def advance(n):
-            nonlocal done
-            done += n
-            if progress is not None:
-                progress(done, total)
-
-        result = writer.write_batch(plan, progress=advance)
-        report.invalidation_items = invalidation.items_for_changes(result.written + result.deleted)
-        cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}")
+        catalog = PublicCatalog()
+        entities = sorted(catalog.all_entities())
+        report = RepublishReport(stored=len(stored), dry_run=dry_run)
+        desired_keys: set = set()
+        with BatchPipeline(writer, enabled=not dry_run) as pipeline:
+            for done, entity in enumerate(entities, 1):
+                built = catalog.entity_items(entity, rev=lease.token)
+                keys = [(i.PK, i.SK) for i in built]
+                desired_keys.update(keys)
+                plan = writer.plan(built, {k: stored[k] for k in keys if k in stored})
+                report.desired += len(built)
+                report.unchanged += plan.unchanged
+                report.put_keys += [(i.PK, i.SK) for i in plan.puts]
+                pipeline.put(plan.puts)
+                if progress is not None:
+                    progress(done, len(entities))
+            report.delete_keys = sorted(k for k in stored if k not in desired_keys)
+            pipeline.delete(report.delete_keys)
+        report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
+        if not dry_run:
+            report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
+            cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}")
         return report
     finally:
         lease_release(lease)
+
+
+class BatchPipeline:
+    """Full batches of 25 handed to one writer thread (one BatchWriteItem stream), errors re-raised on exit."""
+
+    def __init__(self, writer: Writer, *, enabled: bool = True, depth: int = 8):
+        import queue
+        import threading
+
+        self.writer, self.enabled = writer, enabled
+        self.buffer: list[dict] = []
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="republish-writer", daemon=True)
+
+    def __enter__(self):
+        if self.enabled:
+            self.thread.start()
+        return self
+
+    def _run(self):
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.writer.batch_write(chunk)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self.error = exc
+
+    def _add(self, requests: list[dict]) -> None:
+        if not self.enabled:
+            return
+        if self.error is not None:
+            raise self.error
+        self.buffer += requests
+        while len(self.buffer) >= BATCH_WRITE_MAX:
+            self.queue.put(self.buffer[:BATCH_WRITE_MAX])
+            self.buffer = self.buffer[BATCH_WRITE_MAX:]
+
+    def put(self, items) -> None:
+        self._add([{"PutRequest": {"Item": item.serialize()}} for item in items])
+
+    def delete(self, keys) -> None:
+        self._add([{"DeleteRequest": {"Key": {"PK": {"S": pk}, "SK": {"S": sk}}}} for pk, sk in keys])
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.enabled:
+            return False
+        if self.buffer and exc_type is None:
+            self.queue.put(self.buffer)
+        self.buffer = []
+        self.queue.put(None)
+        self.thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error
+        return False
 
 
 # --- preview --------------------------------------------------------------------------------------
@@ -169,7 +227,7 @@ def _simulate_approval(catalog: PublicCatalog, record, after: dict) -> None:
         published[after["key"]] = after
         if kind == "festival" and before is not None and before["key"] != after["key"]:
             catalog.editions[after["key"]] = catalog.editions.pop(before["key"], [])
-    for attribute in ("_appearances", "_band_rows", "_genre_bands", "_role_members"):
+    for attribute in ("_appearances", "_band_rows", "_genre_bands", "_role_members", "_band_details"):
         catalog.__dict__.pop(attribute, None)
 
 

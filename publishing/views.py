@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from .models import PublishTask
 from .selectors import public_state
 from .services import preview as build_preview
-from .worker import task_retry_now
 
 PREVIEWABLE = {"genre", "role", "band", "festival", "edition"}
 
@@ -67,6 +66,8 @@ def state(request, model_name: str, pk: int):
 def retry(request, task_id: int):
     if not request.user.has_perm("publishing.publish_publishtask"):
         raise PermissionDenied
+    from .worker import task_retry_now
+
     task = get_object_or_404(PublishTask, pk=task_id)
     if task_retry_now(task):
         _drain_if_local()

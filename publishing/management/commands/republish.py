@@ -48,10 +48,10 @@ class Command(BaseCommand):
             tenth = done * 10 // total
             if tty:
                 bar = "#" * (done * 30 // total)
-                self.stdout.write(f"\r  [{bar:<30}] {done}/{total}", ending="")
+                self.stdout.write(f"\r  [{bar:<30}] {done}/{total} records", ending="")
                 self.stdout.flush()
             elif tenth != shown["tenth"]:
                 shown["tenth"] = tenth
-                self.stdout.write(f"  {done}/{total} items ({done * 100 // total}%)")
+                self.stdout.write(f"  {done}/{total} records ({done * 100 // total}%)")
 
         return progress

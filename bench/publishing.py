@@ -1,0 +1,161 @@
+"""Publishing benchmarks, printed as a table.
+
+1. Republish of the imported legacy file (`../shared/data/legacy-db.json`, imported with
+   `manage.py import_legacy` into a scratch SQLite catalog) into an empty table, against
+   a bare BatchWriteItem loop writing the same items (pre-serialised) in the same run, on
+   the same DynamoDB Local; five alternating rounds, medians, after a warm-up.
+2. Incremental publish of one band edit (the band on the most lineups is renamed and
+   approved): items written and invalidation items sent, against the items whose
+   content actually changed in the full projection.
+
+Run: `python -m bench.publishing` (or `make bench`). Needs Java (DynamoDB Local).
+"""
+
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT.parent / "shared" / "data" / "legacy-db.json"))
+ROUNDS = 5
+
+
+def _environment(scratch: str, endpoint: str) -> None:
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "metalfests.settings.test",
+        "DATABASE_URL": f"sqlite:///{scratch}/catalog.sqlite3",
+        "METALFESTS_VAR_DIR": scratch,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_REGION": "eu-west-1",
+        "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
+        "CLOUDFRONT_DISTRIBUTION_ID": "",
+    })
+
+
+def _use_table(name: str) -> None:
+    from read_api import config, table
+
+    os.environ["DYNAMODB_TABLE_NAME"] = name
+    config.reload()
+    table.create()
+
+
+def _bare_loop(client, table: str, requests: list[dict]) -> None:
+    """The baseline: BatchWriteItem of 25, UnprocessedItems retried, nothing else."""
+    for start in range(0, len(requests), 25):
+        pending = {table: requests[start:start + 25]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def measure_republish() -> dict:
+    from publishing.projector import PublicCatalog
+    from publishing.services import republish
+    from publishing.writer import dynamodb_client
+
+    client = dynamodb_client()
+    catalog = PublicCatalog()
+    requests = [{"PutRequest": {"Item": i.serialize()}} for i in catalog.items_for(catalog.all_entities(), rev=1)]
+    _use_table("BenchWarmUp")
+    _bare_loop(client, "BenchWarmUp", requests)
+    republish_rates, bare_rates, ratios, seconds = [], [], [], []
+    for round_ in range(ROUNDS):
+        _use_table(f"BenchRepublish{round_}")
+        started = time.perf_counter()
+        report = republish()
+        elapsed = time.perf_counter() - started
+        republish_rates.append(report.puts / elapsed)
+        seconds.append(elapsed)
+        _use_table(f"BenchBare{round_}")
+        started = time.perf_counter()
+        _bare_loop(client, f"BenchBare{round_}", requests)
+        bare_rates.append(len(requests) / (time.perf_counter() - started))
+        ratios.append(republish_rates[-1] / bare_rates[-1])
+    os.environ["DYNAMODB_TABLE_NAME"] = f"BenchRepublish{ROUNDS - 1}"
+    second = republish()
+    return {
+        "items": report.puts, "seconds": statistics.median(seconds),
+        "republish_rate": statistics.median(republish_rates), "bare_rate": statistics.median(bare_rates),
+        "ratio": statistics.median(ratios), "second_run_writes": second.puts + second.deletes,
+    }
+
+
+def measure_band_edit() -> dict:
+    from catalog import services
+    from catalog.models import Band
+    from publishing.models import PublishTask
+    from publishing.projector import PublicCatalog
+    from publishing.worker import drain
+
+    catalog = PublicCatalog()
+    key = max(catalog.bands, key=lambda k: (len(catalog.band_festivals(k)), k))
+    before = {(i.PK, i.SK): i.content_hash for i in catalog.items_for(catalog.all_entities(), rev=1)}
+    band = Band.objects.get(key=key)
+    band.name = f"{band.name} (edited)"
+    services.record_save(record=band, user=None)
+    band.refresh_from_db()
+    services.record_submit_for_review(record=band, user=None)
+    services.record_approve(record=band, user=None)
+    catalog = PublicCatalog()
+    after = {(i.PK, i.SK): i.content_hash for i in catalog.items_for(catalog.all_entities(), rev=1)}
+    embedding = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    started = time.perf_counter()
+    report = drain()
+    elapsed = time.perf_counter() - started
+    task = PublishTask.objects.order_by("-id").first()
+    return {
+        "band": key, "appearances": len(catalog.band_festivals(key)), "items_total": len(after),
+        "items_embedding": len(embedding), "items_written": task.items_written + task.items_deleted,
+        "invalidation": task.invalidation_items, "seconds": elapsed, "failed": report.failed,
+    }
+
+
+def main() -> int:
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    scratch = tempfile.mkdtemp(prefix="bench-publishing-")
+    server = DynamoDBLocal().start()
+    try:
+        _environment(scratch, server.endpoint)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        call_command("import_legacy", str(LEGACY), stdout=io.StringIO(), stderr=io.StringIO())
+        imported = time.perf_counter() - started
+        from publishing.models import PublishTask, TaskStatus
+
+        queued = PublishTask.objects.update(status=TaskStatus.DONE)  # the republish below covers them
+        rep = measure_republish()
+        edit = measure_band_edit()
+    finally:
+        server.stop()
+    print(f"Publishing benchmark: {LEGACY.name} imported in {imported:.1f} s ({queued} publish tasks queued by the "
+          f"import, covered by the republish); DynamoDB Local on this machine, {ROUNDS} rounds, medians.\n")
+    print("| measurement | value |")
+    print("|---|---|")
+    print(f"| republish: items written (empty table) | {rep['items']} in {rep['seconds']:.2f} s |")
+    print(f"| republish rate (projection + scan + BatchWriteItem) | {rep['republish_rate']:.0f} items/s |")
+    print(f"| bare BatchWriteItem loop, same items, same run | {rep['bare_rate']:.0f} items/s |")
+    print(f"| ratio republish / bare (goal ≥ 0.8) | {rep['ratio']:.2f} |")
+    print(f"| second republish: items written or deleted | {rep['second_run_writes']} |")
+    print(f"| band edit (`{edit['band']}`, on {edit['appearances']} lineups): items whose content changed "
+          f"| {edit['items_embedding']} of {edit['items_total']} |")
+    print(f"| band edit: items written by the incremental publish | {edit['items_written']} |")
+    print(f"| band edit: invalidation items sent (one CreateInvalidation) | {len(edit['invalidation'])}: "
+          f"`{' '.join(edit['invalidation'])}` |")
+    print(f"| band edit: publish time (task applied, invalidation recorded) | {edit['seconds'] * 1000:.0f} ms |")
+    ok = rep["second_run_writes"] == 0 and edit["failed"] == 0 and edit["items_written"] == edit["items_embedding"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
