@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,46 @@ def test_dev_tools_and_local_data_are_excluded(cli):
     assert {".venv", "node_modules", "tests", "devtools", "bench", "dist", "infra", "*.sqlite3"} <= excluded
     assert {"pytest", "_pytest", "moto", "selenium", "cfnlint", "hypothesis", "schemathesis"} <= excluded
     assert "var" not in excluded and "static" not in excluded  # collected static files ship with the admin
+    assert {"var/media", "var/dynamodb", "var/oidc", "var/*.sqlite3*"} <= set(cli.zappa.exclude_glob)
+
+
+def test_exclude_globs_remove_local_data_and_keep_collected_static_files(cli, tmp_path):
+    """The globs applied to a project tree the way Zappa applies them (Path.glob from the package root)."""
+    files = [
+        "var/static/staticfiles.json",
+        "var/static/admin/css/base.css",
+        "var/db.sqlite3",
+        "var/db.sqlite3-journal",
+        "var/media/poster.png",
+        "var/dynamodb/shared-local-instance.db",
+        "var/oidc/keys.json",
+        "var/editor-journey.png",
+        "tests/test_x.py",
+        "metalfests/settings/production.py",
+        "publishing/worker.py",
+        "read_api/handlers/bands.py",
+        "manage.py",
+    ]
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    for pattern in cli.zappa.exclude_glob:
+        for path in tmp_path.glob(pattern):
+            if path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted(
+        [
+            "var/static/staticfiles.json",
+            "var/static/admin/css/base.css",
+            "metalfests/settings/production.py",
+            "publishing/worker.py",
+            "read_api/handlers/bands.py",
+            "manage.py",
+        ]
+    )
 
 
 def test_static_files_are_collected_before_packaging(cli):
