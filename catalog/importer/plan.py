@@ -50,7 +50,7 @@ class BandPlan:
             **{name: getattr(self, name) for name in self.SCALARS},
             "reviewed": self.reviewed,
             "genres": sorted(self.genre_keys),
-            "members": [[m.name, m.role_keys] for m in self.members],
+            "members": [[m.name, sorted(m.role_keys)] for m in self.members],
             "placeholder": self.placeholder,
         }
 
