@@ -435,3 +435,29 @@ def test_outputs_name_what_operators_and_the_admin_need(template):
         "UserPoolId",
         "UserPoolClientId",
     } <= set(template["Outputs"])
+
+
+# IAM actions that authorize each boto3 call (transactions are authorized item by item).
+CALL_ACTIONS = {
+    "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+    "transact_get_items": {"dynamodb:GetItem"},
+}
+
+
+def test_admin_role_allows_every_aws_call_publishing_makes(resources):
+    """Read from publishing's source: a new call (say describe_table) fails here until the role allows it."""
+    import re
+
+    from .conftest import INFRA
+
+    allowed = set()
+    for statement in statements(resources["AdminFunctionRole"]):
+        allowed.update(as_list(statement["Action"]))
+    calls = set()
+    for source in (INFRA.parent / "publishing").rglob("*.py"):
+        calls.update(re.findall(r"\bclient\.([a-z_]+)\(", source.read_text(encoding="utf-8")))
+    assert calls, "publishing makes no AWS call? the pattern no longer finds them"
+    for call in sorted(calls):
+        service = "cloudfront" if "invalidation" in call else "dynamodb"
+        needed = CALL_ACTIONS.get(call) or {f"{service}:" + "".join(part.title() for part in call.split("_"))}
+        assert needed <= allowed, f"publishing calls {call}: the admin role lacks {needed - allowed}"
