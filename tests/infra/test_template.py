@@ -461,3 +461,22 @@ def test_admin_role_allows_every_aws_call_publishing_makes(resources):
         service = "cloudfront" if "invalidation" in call else "dynamodb"
         needed = CALL_ACTIONS.get(call) or {f"{service}:" + "".join(part.title() for part in call.split("_"))}
         assert needed <= allowed, f"publishing calls {call}: the admin role lacks {needed - allowed}"
+
+
+def test_read_tier_calls_only_what_its_roles_allow():
+    """The handlers' DynamoDB calls (read from the shipped modules) are GetItem, Query or BatchGetItem."""
+    import re
+
+    from infra.package import ROOT, SOURCE_PACKAGE, reachable
+
+    modules, _ = reachable(ROOT / SOURCE_PACKAGE)
+    source = "\n".join(path.read_text(encoding="utf-8") for path in modules)
+    calls = set(re.findall(r"_get_connection\(\)\.([a-z_]+)", source))
+    calls |= set(re.findall(r"\bclient\.([a-z_]+)\(", source))
+    assert calls, "the read tier makes no DynamoDB call? the pattern no longer finds them"
+    for call in calls:
+        action = "dynamodb:" + "".join(part.title() for part in call.split("_"))
+        assert action in READ_ACTIONS, f"read_api calls {call}: its roles allow only {sorted(READ_ACTIONS)}"
+    # PynamoDB model methods that need more than the three reads (DescribeTable, Scan, writes).
+    for method in ("scan", "describe_table", "exists", "save", "batch_write", "create_table"):
+        assert not re.search(rf"\.{method}\(", source), f"read_api calls .{method}(): not allowed by its roles"
