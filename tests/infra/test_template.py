@@ -1,11 +1,12 @@
 """infra/template.yaml keeps its promises: least privilege, durable data, WAF, caching, alarms that roll back."""
 
 import json
+import re
 
 import pytest
 
 from infra import openapi_overlay
-from infra.package import OPENAPI_GATEWAY_VIEW
+from infra.package import OPENAPI_GATEWAY_VIEW, ROOT, SOURCE_PACKAGE, reachable
 
 from .conftest import INFRA
 
@@ -446,10 +447,6 @@ CALL_ACTIONS = {
 
 def test_admin_role_allows_every_aws_call_publishing_makes(resources):
     """Read from publishing's source: a new call (say describe_table) fails here until the role allows it."""
-    import re
-
-    from .conftest import INFRA
-
     allowed = set()
     for statement in statements(resources["AdminFunctionRole"]):
         allowed.update(as_list(statement["Action"]))
@@ -465,10 +462,6 @@ def test_admin_role_allows_every_aws_call_publishing_makes(resources):
 
 def test_read_tier_calls_only_what_its_roles_allow():
     """The handlers' DynamoDB calls (read from the shipped modules) are GetItem, Query or BatchGetItem."""
-    import re
-
-    from infra.package import ROOT, SOURCE_PACKAGE, reachable
-
     modules, _ = reachable(ROOT / SOURCE_PACKAGE)
     source = "\n".join(path.read_text(encoding="utf-8") for path in modules)
     calls = set(re.findall(r"_get_connection\(\)\.([a-z_]+)", source))
