@@ -258,3 +258,13 @@ SPECTACULAR_SETTINGS.update(
 
 # Audit entries are kept at least this long; `manage.py prune_audit` refuses anything shorter.
 AUDIT_RETENTION_DAYS = max(90, env_int("AUDIT_RETENTION_DAYS", 365))
+
+# --- Publishing (defaults and meaning: publishing/conf.py) -----------------------
+# The distribution has a CacheTagConfig reading the read tier's Cache-Tag header: invalidate `#tag`
+# items. False: invalidate paths instead (a trailing `*` where query strings vary).
+CLOUDFRONT_CACHE_TAGS = env_bool("CLOUDFRONT_CACHE_TAGS", True)
+# A failed publish task is retried after min(max, base * 2**(attempts-1)) seconds, with jitter.
+PUBLISH_RETRY_BASE_SECONDS = env_int("PUBLISH_RETRY_BASE_SECONDS", 5)
+PUBLISH_RETRY_MAX_SECONDS = env_int("PUBLISH_RETRY_MAX_SECONDS", 900)
+# How long a worker holds the publishing lease without renewing it (above the worker Lambda's timeout).
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600)
