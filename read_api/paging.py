@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from .schema import SUMMARY
 
 MAX_OFFSET = 10_000  # offsets read every skipped row; beyond this, page with the cursor
 MAX_CURSOR_LENGTH = 2048
+# Every row sort key is ASCII: PREFIX#<slug>[#<digits>]; anything else never came from us.
+SORT_KEY_RE = re.compile(r"[A-Z]+#[a-z0-9-]{1,100}(?:#[0-9]{1,4})?")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def decode(text: str, partition: str, row_prefix: str) -> Cursor:
     if not isinstance(data, dict) or data.get("s") != _scope(partition):
         raise bad
     after, skip, count = data.get("a"), data.get("k"), data.get("c")
-    if after is not None and not (isinstance(after, str) and after.startswith(row_prefix) and len(after) < 1024):
+    if after is not None and not (isinstance(after, str) and after.startswith(row_prefix)
+                                  and SORT_KEY_RE.fullmatch(after)):
         raise bad
     if type(skip) is not int or not 0 <= skip <= MAX_OFFSET:
         raise bad

@@ -10,6 +10,15 @@ from . import data
 pytestmark = pytest.mark.dynamodb
 
 
+def forged(after, skip=0, count=1, partition=schema.BANDS_PK):
+    """A cursor built by hand, as a client could: right scope, chosen contents."""
+    import base64
+    import json
+
+    raw = json.dumps({"s": paging._scope(partition), "a": after, "k": skip, "c": count}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 def test_cursor_round_trip_and_tampering():
     cursor = paging.Cursor("BAND#x", 0, 12)
     text = paging.encode(cursor, schema.BANDS_PK)
@@ -18,7 +27,11 @@ def test_cursor_round_trip_and_tampering():
                   lambda: paging.decode(text, schema.BANDS_PK, "GENRE#"),
                   lambda: paging.decode("%%%", schema.BANDS_PK, "BAND#"),
                   lambda: paging.decode("e30", schema.BANDS_PK, "BAND#"),  # {}
-                  lambda: paging.decode("x" * 5000, schema.BANDS_PK, "BAND#")):
+                  lambda: paging.decode("x" * 5000, schema.BANDS_PK, "BAND#"),
+                  lambda: paging.decode(forged("BAND#\ud800"), schema.BANDS_PK, "BAND#"),
+                  lambda: paging.decode(forged("BAND#" + "é" * 600), schema.BANDS_PK, "BAND#"),
+                  lambda: paging.decode(forged("BAND#x", skip=-1), schema.BANDS_PK, "BAND#"),
+                  lambda: paging.decode(forged("BAND#x", count="7"), schema.BANDS_PK, "BAND#")):
         with pytest.raises(ApiError) as error:
             wrong()
         assert error.value.status == 400
@@ -62,3 +75,11 @@ def test_gsi3_cursor_pages_equally(many_bands, api):
     for _ in range(5):
         body, cost = _page_cost(api, "/api/bands/reviewed", {"limit": "20", "cursor": body["nextCursor"]})
     assert cost <= first and body["bands"][0]["key"] == "b-0200"
+
+
+def test_forged_cursors_never_reach_dynamodb_as_errors(many_bands, api):
+    for after in ("BAND#zzzz", "BAND#b-0100", "BAND#a#1"):  # well-formed: just a position, even if no such row
+        response = api("/api/bands", query={"cursor": forged(after)})
+        assert response.status == 200
+    assert api("/api/bands/reviewed", query={"cursor": forged("BAND#b-0100", partition="BANDS#REVIEWED")}).status == 200
+    assert api("/api/bands", query={"cursor": forged("BAND#\u00e9")}).status == 400
