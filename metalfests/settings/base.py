@@ -267,4 +267,4 @@ CLOUDFRONT_CACHE_TAGS = env_bool("CLOUDFRONT_CACHE_TAGS", True)
 PUBLISH_RETRY_BASE_SECONDS = env_int("PUBLISH_RETRY_BASE_SECONDS", 5)
 PUBLISH_RETRY_MAX_SECONDS = env_int("PUBLISH_RETRY_MAX_SECONDS", 900)
 # How long a worker holds the publishing lease without renewing it (above the worker Lambda's timeout).
-PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 600)
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 120)
