@@ -223,7 +223,10 @@ class Router:
         settings = config.settings
         queries.reset_stats()
         error_name = None
-        request = Request.from_event(event or {}, context)
+        try:
+            request = Request.from_event(event if isinstance(event, dict) else {}, context)
+        except (AttributeError, TypeError, ValueError):  # not an API Gateway proxy event: answer 404, never crash
+            request = Request("GET", "/", {}, {}, str(uuid.uuid4()))
         matched = self.match(request.path)
         route = matched[0] if matched else None
         headers = {"Vary": "Origin", "X-Request-Id": request.request_id, **_cors_headers(request, settings)}

@@ -197,7 +197,7 @@ def test_internal_errors_leak_nothing(seeded, api, monkeypatch, capsys):
 def test_router_survives_garbage_events():
     from read_api.handlers import bands
 
-    for event in ({}, {"path": None, "httpMethod": None}, {"path": "/api/bands/x", "headers": None,
+    for event in ({}, None, "garbage", {"headers": "not-a-dict"}, {"path": None, "httpMethod": None}, {"path": "/api/bands/x", "headers": None,
                                                             "multiValueQueryStringParameters": {"limit": []}}):
         result = bands.lambda_handler(event, None)
         assert result["statusCode"] < 500 or result["statusCode"] == 503

@@ -109,3 +109,19 @@ def test_schemathesis_fuzz(server):
         except Exception as exc:  # collect every operation's failure, then report them all
             failures.append(f"{operation.label}: {str(exc)[:1500]}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_document_is_valid_openapi_and_covers_every_route():
+    import yaml
+    from openapi_spec_validator import validate
+
+    from read_api import handlers
+    import importlib
+
+    document = yaml.safe_load(DOCUMENT.read_text())
+    validate(document)
+    routes = {route.template for module in handlers.MODULES.values()
+              for route in importlib.import_module(module).router.routes}
+    assert routes == set(document["paths"])
+    for path, operations in document["paths"].items():
+        assert set(operations) == {"get", "head", "options"}, path
