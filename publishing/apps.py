@@ -8,8 +8,14 @@ class PublishingConfig(AppConfig):
     verbose_name = "Publishing"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from catalog.models import FestivalAlias
         from catalog.signals import public_state_changed
 
-        from .outbox import on_public_state_changed
+        from .outbox import on_festival_alias_changed, on_public_state_changed
 
         public_state_changed.connect(on_public_state_changed, dispatch_uid="publishing.outbox")
+        # Former festival keys edited directly in the admin (renames are covered by the signal above).
+        for signal in (post_save, post_delete):
+            signal.connect(on_festival_alias_changed, sender=FestivalAlias, dispatch_uid=f"publishing.alias.{signal}")

@@ -6,8 +6,9 @@ DEFAULTS = {
     # Retry of a failed task: base * 2**(attempts-1), capped, with jitter.
     "PUBLISH_RETRY_BASE_SECONDS": 5.0,
     "PUBLISH_RETRY_MAX_SECONDS": 15 * 60.0,
-    # How long a worker holds the drain lease without renewing it (above the Lambda timeout).
-    "PUBLISH_LEASE_SECONDS": 10 * 60.0,
+    # How long a worker holds the drain lease without renewing it (renewed before each task;
+    # above the worker Lambda's 30 s timeout, short enough that a killed worker blocks little).
+    "PUBLISH_LEASE_SECONDS": 120.0,
     # The distribution has a CacheTagConfig reading the read tier's Cache-Tag header.
     "CLOUDFRONT_CACHE_TAGS": True,
     # Retries of BatchWriteItem's UnprocessedItems before the task fails (and is retried later).

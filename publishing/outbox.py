@@ -57,6 +57,23 @@ def on_public_state_changed(sender, *, record, change, before=None, after=None, 
     task_enqueue(record=record, change=change, before=before, after=after, previous_key=previous_key)
 
 
+def on_festival_alias_changed(sender, *, instance, **kwargs):
+    """A full admin added or removed a former key of a published festival: its redirect items change."""
+    from catalog.models import Festival
+
+    festival = Festival.objects.filter(pk=instance.festival_id, published_snapshot__isnull=False).first()
+    if festival is None:
+        return
+    task = PublishTask.objects.create(
+        kind="festival", record_pk=festival.pk, record_key=festival.key, change="alias",
+        previous_key=instance.key, before=festival.published_snapshot, after=festival.published_snapshot,
+        revision=festival.published_revision,
+    )
+    if settings.PUBLISH_ON_COMMIT:
+        transaction.on_commit(drain_after_commit)
+    return task
+
+
 def drain_after_commit() -> None:
     """Local runs: apply the new task at once so the editor sees the effect.
 

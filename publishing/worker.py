@@ -193,7 +193,7 @@ def _default_apply(task: PublishTask, *, token: int):
 
 
 def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_for_lease: float = 0.0,
-          apply=None, max_passes: int = 20) -> DrainReport:
+          apply=None, max_passes: int = 20, time_budget: float | None = None) -> DrainReport:
     """Apply every due task, in id order, under the lease; failures are recorded and retried later.
 
     Returns at once (`lease_busy`) when another worker holds the lease: that worker
@@ -202,16 +202,19 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
     holder = worker_id or new_worker_id()
     apply = apply or _default_apply
     report = DrainReport()
+    deadline = time.monotonic() + time_budget if time_budget is not None else None
     for _ in range(max_passes):
         lease = acquire_waiting(holder, wait_for_lease)
         if lease is None:
             report.lease_busy = True
             return report
         try:
-            blocked = _drain_pass(lease, apply, report, max_tasks)
+            blocked = _drain_pass(lease, apply, report, max_tasks, deadline)
         finally:
             lease_release(lease)
         if max_tasks is not None and report.applied + report.failed >= max_tasks:
+            break
+        if deadline is not None and time.monotonic() >= deadline:
             break
         # A task committed while we held the lease (its own drain found the lease busy,
         # or it committed with an id below our cursor): look again.
@@ -221,7 +224,7 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
     return report
 
 
-def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks) -> set[int]:
+def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=None) -> set[int]:
     """Apply due tasks in id order; return the ids left waiting behind an earlier task of their record."""
     cursor = 0
     blocked: set[int] = set()
@@ -233,6 +236,8 @@ def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks) -> set[int]
             cursor = task.id
             if max_tasks is not None and report.applied + report.failed >= max_tasks:
                 return blocked
+            if deadline is not None and time.monotonic() >= deadline:
+                return blocked  # leave the rest to the next run rather than be killed mid-task
             if not lease_renew(lease):
                 logger.warning("publishing: lease lost, stopping", extra={"holder": lease.holder})
                 return blocked
@@ -254,6 +259,11 @@ def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks) -> set[int]
                 report.applied += 1
 
 
+LAMBDA_MARGIN_SECONDS = 10.0
+
+
 def lambda_drain(event, context):
-    """Entry point of the scheduled Lambda (Zappa `events`): drain the outbox once."""
-    return drain(wait_for_lease=0.0).as_dict()
+    """Entry point of the scheduled Lambda (Zappa `events`): drain the outbox once, within the invocation's time."""
+    remaining = context.get_remaining_time_in_millis() / 1000 if hasattr(context, "get_remaining_time_in_millis") else None
+    budget = max(remaining - LAMBDA_MARGIN_SECONDS, 1.0) if remaining is not None else None
+    return drain(wait_for_lease=0.0, time_budget=budget).as_dict()

@@ -195,3 +195,18 @@ def test_publish_on_commit_shows_an_approval_at_once(publish_table, settings, dj
     assert ("BAND#sabaton", "METADATA") in publish_table.dump()
     assert PublishTask.objects.get(record_pk=band.pk).status == TaskStatus.DONE
     assert Band.objects.get(pk=band.pk).published_revision == 1
+
+
+def test_removing_a_former_key_in_the_admin_removes_its_redirect(publish_table, table_dump):
+    from catalog.models import FestivalAlias
+
+    world = published_world()
+    services.record_rename_key(record=world.hellfest, user=None, new_key="hellfest-open-air")
+    drain_ok()
+    assert ("FESTIVAL#hellfest", "METADATA") in table_dump()
+    FestivalAlias.objects.get(key="hellfest").delete()
+    assert last_task().change == "alias"
+    drain_ok()
+    assert ("FESTIVAL#hellfest", "METADATA") not in table_dump()
+    assert "#festival:hellfest" in last_task().invalidation_items
+    assert_table_is_what_republish_builds()

@@ -163,3 +163,19 @@ def test_worker_module_imports_without_setting_django_up(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+@pytest.mark.django_db
+def test_lambda_drain_stops_taking_tasks_before_the_invocation_times_out(monkeypatch):
+    for n in range(3):
+        make_task(pk=n)
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 11_000  # 10 s margin: a budget of 1 s
+
+    slow = Recorder(delay=0.6)
+    monkeypatch.setattr(worker, "_default_apply", slow)
+    answer = worker.lambda_drain({"source": "aws.events"}, Context())
+    assert answer["applied"] == len(slow.applied) == 2  # the third waits for the next run
+    assert PublishTask.objects.filter(status=TaskStatus.PENDING).count() == 1
