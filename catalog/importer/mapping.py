@@ -1,10 +1,10 @@
 """The default vocabulary of the legacy import: canonical roles and genres, and free-text aliases.
 
-This is data, not a migration: the import seeds whatever is missing into Role, Genre,
-RoleAlias and GenreAlias, and from then on the tables are what counts — editors extend
-or correct them in the admin. Alias texts are compared case-insensitively with spaces
-folded; a text that slugifies to a canonical key ("Post Metal" → `post-metal`) or equals
-a canonical name needs no alias.
+This is data, not a migration: each import creates the canonical roles and genres that its file
+uses and the tables lack (approved), and the aliases whose targets exist; from then on the tables
+are what counts (they win over this mapping): editors extend or correct them in the admin.
+Alias texts are compared case-insensitively with spaces folded; a text that slugifies to a
+canonical key ("Post Metal" → `post-metal`) or equals a canonical name needs no alias.
 """
 
 from catalog.models import RoleCategory

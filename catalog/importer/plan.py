@@ -421,7 +421,7 @@ class _Planner:
             return None
         if not raw_key:
             self.report.warn("key_derived", f"{path}.key", f"lineup entry “{name}” has no key; derived “{key}”")
-        elif key != raw_key and raw_key not in self.legacy_band_keys:
+        elif key != raw_key:
             self.report.warn("key_normalised", f"{path}.key", f"lineup key “{raw_key}” read as “{key}”",
                              original=raw_key, key=key)
         band = self.plan.bands.get(key)

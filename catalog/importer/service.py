@@ -46,9 +46,10 @@ def legacy_import(*, data, currency: str | None = None, dry_run: bool = False, o
     started = time.monotonic()
     with transaction.atomic():
         writer = _Writer(report, overwrite=overwrite, progress=progress or (lambda message: None))
-        roles, genres = writer.seed_vocabulary()
+        roles, genres = writer.vocabularies()
         plan = build_plan(data, roles=roles, genres=genres, currency=currency,
                           today=today or timezone.localdate(), report=report)
+        writer.seed_used(plan)
         writer.apply(plan)
         report.seconds = time.monotonic() - started
         audit_record(action=AuditAction.IMPORT, detail=report.summary())
@@ -107,52 +108,44 @@ class _Writer:
 
     # --- vocabulary -------------------------------------------------------------------------
 
-    def seed_vocabulary(self) -> tuple[Vocabulary, Vocabulary]:
-        """Create the shipped canonical roles/genres and aliases that are missing; read the tables back."""
-        self._seed_terms(Role, "role", {k: {"name": n, "category": c} for k, (n, c) in mapping.ROLES.items()})
-        self._seed_terms(Genre, "genre", {k: {"name": n} for k, n in mapping.GENRES.items()})
-        self._seed_aliases()
-        role_rows = list(Role.objects.values_list("key", "name", "id"))
-        genre_rows = list(Genre.objects.values_list("key", "name", "id"))
-        roles = Vocabulary(
-            keys=[k for k, _, _ in role_rows], names={n: k for k, n, _ in role_rows},
-            aliases={a.text: [r.key for r in a.roles.all()] for a in RoleAlias.objects.prefetch_related("roles")},
-        )
-        genres = Vocabulary(
-            keys=[k for k, _, _ in genre_rows], names={n: k for k, n, _ in genre_rows},
-            aliases={a.text: [a.genre.key] for a in GenreAlias.objects.select_related("genre")},
-        )
+    def vocabularies(self) -> tuple[Vocabulary, Vocabulary]:
+        """The tables' roles, genres and aliases, completed by the shipped mapping where the tables lack it.
+
+        The tables win: an editor's alias or name overrides the mapping's. Canonical
+        terms are only written when the file uses them (`seed_used`).
+        """
+        role_aliases = {a.text: [r.key for r in a.roles.all()] for a in RoleAlias.objects.prefetch_related("roles")}
+        genre_aliases = {a.text: [a.genre.key] for a in GenreAlias.objects.select_related("genre")}
+        roles = _vocabulary(Role, {k: n for k, (n, _) in mapping.ROLES.items()}, mapping.ROLE_ALIASES, role_aliases)
+        genres = _vocabulary(Genre, mapping.GENRES, {t: [k] for t, k in mapping.GENRE_ALIASES.items()}, genre_aliases)
         return roles, genres
 
-    def _seed_terms(self, model, kind: str, terms: dict[str, dict]) -> None:
-        existing_keys = set(model.objects.values_list("key", flat=True))
-        existing_names = {fold(name) for name in model.objects.values_list("name", flat=True)}
-        for key, fields in terms.items():
-            if key in existing_keys:
-                self.report.count(kind, "unchanged")
-            elif fold(fields["name"]) in existing_names:
-                self.report.count(kind, "kept")
-                self.report.warn("vocabulary_conflict", f"mapping.{kind}.{key}",
-                                 f"another {kind} is already named “{fields['name']}”: “{key}” not created")
-            else:
-                self.sync(kind, model(key=key, **fields), fields, path=f"mapping.{kind}.{key}", approve=True)
-
-    def _seed_aliases(self) -> None:
+    def seed_used(self, plan: ImportPlan) -> None:
+        """Create the canonical roles and genres the plan uses and lacks (approved), then the missing aliases."""
+        used_roles = {key for band in plan.bands.values() for m in band.members for key in m.role_keys}
+        used_genres = {key for band in plan.bands.values() for key in band.genre_keys}
+        for model, kind, used, new_terms, canonical in (
+            (Role, "role", used_roles, plan.new_roles,
+             {k: {"name": n, "category": c} for k, (n, c) in mapping.ROLES.items()}),
+            (Genre, "genre", used_genres, plan.new_genres, {k: {"name": n} for k, n in mapping.GENRES.items()}),
+        ):
+            existing = set(model.objects.values_list("key", flat=True))
+            for key in sorted(used - set(new_terms)):
+                if key in existing:
+                    self.report.count(kind, "unchanged")
+                else:
+                    fields = canonical[key]
+                    self.sync(kind, model(key=key, **fields), fields, path=f"mapping.{kind}.{key}", approve=True)
         role_ids = dict(Role.objects.values_list("key", "id"))
         existing = {fold(text) for text in RoleAlias.objects.values_list("text", flat=True)}
         for text, keys in mapping.ROLE_ALIASES.items():
-            if fold(text) in existing:
-                self.report.count("role_alias", "unchanged")
-                continue
-            alias = RoleAlias.objects.create(text=text)
-            alias.roles.set([role_ids[k] for k in keys if k in role_ids])
-            self.report.count("role_alias", "created")
+            if fold(text) not in existing and all(key in role_ids for key in keys):
+                RoleAlias.objects.create(text=text).roles.set([role_ids[key] for key in keys])
+                self.report.count("role_alias", "created")
         genre_ids = dict(Genre.objects.values_list("key", "id"))
         existing = {fold(text) for text in GenreAlias.objects.values_list("text", flat=True)}
         for text, key in mapping.GENRE_ALIASES.items():
-            if fold(text) in existing:
-                self.report.count("genre_alias", "unchanged")
-            elif key in genre_ids:
+            if fold(text) not in existing and key in genre_ids:
                 GenreAlias.objects.create(text=text, genre_id=genre_ids[key])
                 self.report.count("genre_alias", "created")
 
@@ -268,6 +261,19 @@ class _Writer:
         for band_id, entry in current.items():
             if band_id not in wanted:
                 entry.delete()
+
+
+def _vocabulary(model, canonical: dict[str, str], shipped_aliases: dict, table_aliases: dict) -> Vocabulary:
+    """Keys and names from the table and the mapping; a mapping term whose name the table gives another key
+    resolves to that key, so no second term with the same name is ever created."""
+    rows = dict(model.objects.values_list("key", "name"))
+    taken = {fold(name): key for key, name in rows.items()}
+    redirect = {key: taken[fold(name)] for key, name in canonical.items()
+                if key not in rows and fold(name) in taken}
+    keys = set(rows) | (set(canonical) - set(redirect))
+    names = {**{n: k for k, n in canonical.items() if k not in redirect}, **{n: k for k, n in rows.items()}}
+    aliases = {text: [redirect.get(k, k) for k in targets] for text, targets in shipped_aliases.items()}
+    return Vocabulary(keys=keys, names=names, aliases={**aliases, **table_aliases})
 
 
 def _assign(record, plan, names) -> None:
