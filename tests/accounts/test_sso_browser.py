@@ -24,12 +24,6 @@ return xhr.status;
 """
 
 
-@pytest.fixture(autouse=True)
-def _leave_the_live_server(browser):
-    yield
-    browser.get("about:blank")  # drop keep-alive connections before the live server stops
-
-
 def wait(browser, locator, timeout=15):
     return WebDriverWait(browser, timeout).until(EC.presence_of_element_located(locator))
 
