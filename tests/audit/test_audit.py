@@ -104,3 +104,21 @@ def test_password_sign_in_and_out_are_recorded(client):
     assert actions == [
         (AuditAction.LOGIN_REFUSED, user.username), (AuditAction.LOGIN, user.username), (AuditAction.LOGOUT, user.username),
     ]
+
+
+def test_log_lines_carry_the_actor(key_client, caplog):
+    import json
+    import logging
+
+    from audit.context import audit_context
+    from audit.logging import AuditContextFilter
+    from metalfests.logging import JsonFormatter
+
+    logger = logging.getLogger("metalfests.test")
+    with audit_context(source="api", actor_name="ci-importer", api_key_name="ci-importer", ip="10.0.0.1"), \
+            caplog.at_level(logging.INFO, logger="metalfests.test"):
+        logger.info("something happened")
+    record = caplog.records[-1]
+    AuditContextFilter().filter(record)
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["actor"], line["api_key"], line["actor_source"], line["client_ip"]) == ("ci-importer", "ci-importer", "api", "10.0.0.1")
