@@ -78,7 +78,7 @@ class ImportReport:
             lines.append(f"kept: {OUTCOME_HELP['kept']}")
         entries = self.lineup_entries
         lines.append(
-            f"Lineup entries: {entries['imported']} imported, {entries['merged']} repeated in a lineup (merged), "
+            f"Lineup entries: {entries['imported']} on lineups, {entries['merged']} repeated in a lineup (merged), "
             f"{entries['skipped']} skipped."
         )
         merged = ", ".join(f"{n} {kind}" for kind, n in self.merged_counts().items()) or "none"
