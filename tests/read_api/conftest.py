@@ -81,8 +81,9 @@ def api():
 @pytest.fixture(scope="module")
 def seeded(dynamodb_table_session):
     """The table holding tests/read_api/data.py's catalog, written once per test module."""
-    from tests.fixtures.dynamodb import empty_table
+    from tests.fixtures.dynamodb import bind, empty_table
 
+    bind(dynamodb_table_session)
     empty_table(dynamodb_table_session)
     data.write(data.all_items())
     return dynamodb_table_session

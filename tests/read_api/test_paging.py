@@ -39,8 +39,9 @@ def test_cursor_round_trip_and_tampering():
 
 @pytest.fixture(scope="module")
 def many_bands(dynamodb_table_session):
-    from tests.fixtures.dynamodb import empty_table
+    from tests.fixtures.dynamodb import bind, empty_table
 
+    bind(dynamodb_table_session)
     empty_table(dynamodb_table_session)
     built = [items.summary_item(schema.BANDS_PK, 400)]
     for n in range(400):
