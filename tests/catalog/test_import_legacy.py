@@ -461,3 +461,35 @@ def test_real_legacy_file_everything_accounted_for_and_second_import_changes_not
     again = legacy_import(data=data)
     assert again.totals("created") == again.totals("updated") == again.totals("kept") == 0
     assert catalog_state() == state
+
+
+@pytest.mark.django_db
+def test_edge_cases_festivals_without_dates_year_keys_duplicates_and_name_matches():
+    report = run("edge.json")
+    by_path = {(w["kind"], w["path"]) for w in report.warnings}
+    # no dates: the festival without an edition; its lineup reported as skipped
+    tba = Festival.objects.get(key="tba-fest")
+    assert not tba.editions.exists() and ("edition_skipped", "festivals[0].dates") in by_path
+    assert ("lineup_entry_skipped", "festivals[0].bands[0]") in by_path
+    # a trailing year that is not the edition's: the key stays
+    rites = Edition.objects.get(festival__key="winter-rites-2024")
+    assert (rites.year, rites.ticket_price, rites.currency) == (2026, Decimal("850.00"), "NOK")
+    assert ("key_year_mismatch", "festivals[1].key") in by_path
+    # neither key nor name: skipped, with its lineup
+    assert ("record_skipped", "festivals[2]") in by_path and ("lineup_entry_skipped", "festivals[2].bands[0]") in by_path
+    # the same edition twice (once under the year key): one edition, lineups combined, price from where it is
+    summer = Edition.objects.get(festival__key="summer-fest", year=2026)
+    assert list(summer.lineup.order_by("order").values_list("band__key", "billing_size")) == [
+        ("blzer", 1), ("latecomers", 3)]
+    assert summer.ticket_price == Decimal("99.00")
+    assert ("edition", "summer-fest 2026") in {(m["kind"], m["key"]) for m in report.merged}
+    assert FestivalAlias.objects.get(key="summer-fest-2026").festival.key == "summer-fest"
+    # a lineup key the legacy site spelt differently from the band's: matched by name, reported
+    assert ("lineup_matched_by_name", "festivals[3].bands[0]") in by_path
+    assert Band.objects.filter(name="Bølzer").count() == 1
+    assert [p["key"] for p in report.placeholders] == ["latecomers"]
+    # a member without a name and a broken URL: reported, not imported
+    band = Band.objects.get(key="blzer")
+    assert [m.name for m in band.members.all()] == ["KzR"] and band.website == ""
+    assert ("member_skipped", "bands[0].members[0]") in by_path and ("invalid_url", "bands[0].website") in by_path
+    assert report.lineup_entries == {"imported": 2, "merged": 1, "skipped": 2}
