@@ -13,6 +13,7 @@ Run: `python -m bench.publishing` (or `make bench`). Needs Java (DynamoDB Local)
 
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -138,6 +139,7 @@ def main() -> int:
         edit = measure_band_edit()
     finally:
         server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     print(f"Publishing benchmark: {LEGACY.name} imported in {imported:.1f} s ({queued} publish tasks queued by the "
           f"import, covered by the republish); DynamoDB Local on this machine, {ROUNDS} rounds, medians.\n")
     print("| measurement | value |")
