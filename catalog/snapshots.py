@@ -46,7 +46,9 @@ def band_snapshot(band) -> dict:
         "spotify": band.spotify or None,
         "genreKeys": sorted(g.key for g in band.genres.all()),
         "members": [
-            {"name": m.name, "roleKeys": [r.key for r in m.roles.order_by("name")]} for m in members
+            # sorted in Python, not order_by(): that would ignore the prefetch and query once per member
+            {"name": m.name, "roleKeys": [r.key for r in sorted(m.roles.all(), key=lambda r: r.name)]}
+            for m in members
         ],
         "reviewed": band.reviewed,
     }
