@@ -7,6 +7,7 @@ A handler module builds a `Router`, registers small route functions that return 
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import sys
 import time
@@ -174,6 +175,36 @@ def _cors_headers(request: Request, settings: config.Settings) -> dict:
     return {"Access-Control-Allow-Origin": allow, "Access-Control-Expose-Headers": EXPOSED_HEADERS}
 
 
+def embedded_metrics(namespace: str, function: str, record: dict) -> dict:
+    """CloudWatch embedded metric format: the log line itself carries the metrics (no API call, no cost in code).
+
+    Dimensions are the function and the route *template* (never the raw path, which would explode cardinality).
+    """
+    return {
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": namespace,
+                    "Dimensions": [["Function", "Route"]],
+                    "Metrics": [
+                        {"Name": "Duration", "Unit": "Milliseconds"},
+                        {"Name": "DynamoDBRequests", "Unit": "Count"},
+                        {"Name": "ConsumedReadCapacity", "Unit": "Count"},
+                        {"Name": "ServerErrors", "Unit": "Count"},
+                    ],
+                }
+            ],
+        },
+        "Function": function,
+        "Route": record["route"] or "unmatched",
+        "Duration": record["durationMs"],
+        "DynamoDBRequests": record["dynamodbRequests"],
+        "ConsumedReadCapacity": record["consumedCapacity"] or 0,
+        "ServerErrors": 1 if record["status"] >= 500 else 0,
+    }
+
+
 def _log(record: dict) -> None:
     sys.stdout.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
     sys.stdout.flush()
@@ -309,5 +340,11 @@ class Router:
         }
         if error_name:
             record["error"] = error_name
+        settings = config.settings
+        record["service"] = settings.service_name
+        if settings.tracing == "xray":
+            record["traceId"] = os.environ.get(config.LAMBDA_TRACE_ID_VAR)
+        if settings.metrics_namespace:
+            record.update(embedded_metrics(settings.metrics_namespace, self.name, record))
         _log(record)
         return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}

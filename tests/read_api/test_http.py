@@ -207,3 +207,36 @@ def test_etag_comparison():
     assert http._etag_matches("*", '"a"')
     assert http._etag_matches('"b", W/"a"', '"a"')
     assert not http._etag_matches('"ab"', '"a"')
+
+
+def test_metrics_off_by_default_then_in_embedded_metric_format(seeded, api, capsys, monkeypatch):
+    capsys.readouterr()
+    api("/api/bands/iron-maiden")
+    plain = json.loads(capsys.readouterr().out)
+    assert "_aws" not in plain and "traceId" not in plain
+
+    monkeypatch.setattr(
+        config, "settings", dataclasses.replace(config.settings, metrics_namespace="MetalFests/PublicApi", tracing="xray")
+    )
+    monkeypatch.setenv(config.LAMBDA_TRACE_ID_VAR, "Root=1-5759e988-bd862e3fe1be46a994272793")
+    api("/api/bands/iron-maiden")
+    record = json.loads(capsys.readouterr().out)
+    directive = record["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "MetalFests/PublicApi"
+    assert directive["Dimensions"] == [["Function", "Route"]]
+    assert record["Route"] == "/api/bands/{key}" and record["Function"] == "bands"
+    for metric in directive["Metrics"]:  # every declared metric has its value at the top level
+        assert isinstance(record[metric["Name"]], (int, float))
+    assert record["DynamoDBRequests"] == 1 and record["ServerErrors"] == 0
+    assert record["traceId"].startswith("Root=1-")
+
+
+def test_observability_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv(config.METRICS_NAMESPACE_VAR, "MetalFests/PublicApi")
+    monkeypatch.setenv(config.TRACING_VAR, "XRAY")
+    monkeypatch.setenv(config.SERVICE_NAME_VAR, "metal-fests-public-api")
+    settings = config.from_environment()
+    assert (settings.metrics_namespace, settings.tracing, settings.service_name) == (
+        "MetalFests/PublicApi", "xray", "metal-fests-public-api")
+    monkeypatch.delenv(config.METRICS_NAMESPACE_VAR)
+    assert config.from_environment().metrics_namespace is None
