@@ -115,6 +115,7 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
     else:
         user, created = identity.user, False
     change = _sync_groups(user, wanted)
+    before = (user.is_staff, user.is_superuser, user.email, user.first_name, user.last_name)
     user.is_staff = bool(wanted)
     user.is_superuser = False
     if "email" in claims:
@@ -122,12 +123,18 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
     if claims.get("name"):
         first, _, last = str(claims["name"]).partition(" ")
         user.first_name, user.last_name = first[:150], last[:150]
-    user.save()
+    if created or before != (user.is_staff, user.is_superuser, user.email, user.first_name, user.last_name):
+        user.save()
+    now = timezone.now()
+    identity_before = (identity.email, identity.username_claim, identity.asserted_groups)
     identity.email = user.email
     identity.username_claim = username_claim[:255]
     identity.asserted_groups = wanted
-    identity.last_sign_in_at = timezone.now()
-    identity.save()
+    # An API call re-checks on every request: write the row only when something moved (or once a minute).
+    stale = identity.last_sign_in_at is None or source != "api" or (now - identity.last_sign_in_at).total_seconds() > 60
+    if created or stale or identity_before != (identity.email, identity.username_claim, identity.asserted_groups):
+        identity.last_sign_in_at = now
+        identity.save()
     if created or change["added"] or change["removed"]:
         audit_record(
             action=AuditAction.UPDATE, obj=user, user=user, actor_sub=sub,

@@ -218,6 +218,7 @@ LOGIN_REDIRECT_URL_FAILURE = "/accounts/refused/"
 LOGOUT_REDIRECT_URL = "/admin/login/"
 # Where Cognito sends the browser after its /logout (must be a registered sign-out URL); empty: /admin/login/.
 OIDC_LOGOUT_REDIRECT_URL = env_str("OIDC_LOGOUT_REDIRECT_URL", "")
+OIDC_OP_LOGOUT_URL_METHOD = "accounts.views.cognito_logout_url"  # the library's /oidc/logout/ ends Cognito's session too
 
 # Password sign-in: on locally and in tests; production turns it off. BREAK_GLASS_LOGIN lets a local
 # superuser (one with no SSO identity) sign in with a password anyway; every use is audited.
