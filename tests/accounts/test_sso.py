@@ -162,3 +162,25 @@ def test_session_refresh_rechecks_with_the_provider_silently(client, sso_login):
 def test_the_login_page_offers_sso(client, sso_settings):
     page = client.get("/admin/login/", **ADMIN_HOST).content.decode()
     assert "Sign in with SSO" in page and 'name="password"' in page  # local: passwords allowed too
+
+
+def test_silent_refresh_resyncs_groups_without_a_password(client, sso_login, oidc_provider, restore_provider_groups):
+    import requests
+
+    from tests.fixtures.oidc import browse_provider
+
+    at_provider = requests.Session()
+    sso_login(client, "editor", provider_session=at_provider)
+    user = Identity.objects.get(sub=provider_users()["editor"]["sub"]).user
+    restore_provider_groups("editor", ["AdminViewer"])
+    session = client.session
+    session["oidc_id_token_expiration"] = 0
+    session.save()
+    refresh = client.get("/admin/catalog/", **ADMIN_HOST)
+    # The provider still knows the editor: it answers prompt=none at once, with no password form.
+    back = browse_provider(oidc_provider, refresh["Location"], "editor", password="not-asked", session=at_provider)
+    parsed = urlparse(back)
+    done = client.get(f"{parsed.path}?{parsed.query}", **ADMIN_HOST)
+    assert done["Location"] == "/admin/catalog/"
+    assert groups_of(user) == {"AdminViewer"}
+    assert client.session["oidc_id_token_expiration"] > 0
