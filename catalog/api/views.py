@@ -25,7 +25,7 @@ from catalog import selectors, services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, ReviewStatus, Role
 from catalog.snapshots import build_snapshot
 
-from . import publishing, serializers
+from . import ports, serializers
 from .errors import ApiError, request_id
 from .permissions import MANAGE, READ, WRITE
 
@@ -119,7 +119,7 @@ def _present(record, *, created: bool) -> dict:
 def _save(request, record, data, *, created: bool, save_related=None, kind: str, extra=None):
     """Save the working copy (and submit it if asked), answer in the spec's write shape."""
     expected = None if created else _expected_version(request, data)
-    since = publishing.last_task_id()
+    since = ports.publishing.last_task_id()
     record.full_clean(exclude=["logo", "headline_image", "poster"])
     with transaction.atomic():
         services.record_save(record=record, user=request.user, expected_version=expected, save_related=save_related)
@@ -127,7 +127,7 @@ def _save(request, record, data, *, created: bool, save_related=None, kind: str,
             services.record_submit_for_review(record=record, user=request.user)
     record.refresh_from_db()
     body = {"success": True, kind: _present(record, created=created), **(extra or {})}
-    body["cacheInvalidation"] = publishing.cache_invalidation_block(record, since_task_id=since)
+    body["cacheInvalidation"] = ports.publishing.cache_invalidation_block(record, since_task_id=since)
     response = Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
     response["ETag"] = f'"{record.version}"'
     return response
@@ -435,13 +435,13 @@ class WorkflowView(AdminAPIView):
             record = get_object_or_404(KINDS[kind], key=key)
         else:
             raise ApiError(status_code=404, code="RESOURCE_NOT_FOUND", message=f"No records of kind {kind!r}.")
-        since = publishing.last_task_id()
+        since = ports.publishing.last_task_id()
         WORKFLOW[action][0](record=record, user=request.user)
         record.refresh_from_db()
         return Response({
             "success": True,
             record._meta.model_name: _present(record, created=False),
-            "cacheInvalidation": publishing.cache_invalidation_block(record, since_task_id=since),
+            "cacheInvalidation": ports.publishing.cache_invalidation_block(record, since_task_id=since),
         })
 
 
@@ -456,7 +456,7 @@ class CacheInvalidateView(AdminAPIView):
     def post(self, request):
         data = _validated(serializers.CacheInvalidateSerializer, request.data)
         try:
-            body = publishing.invalidate_paths(data["paths"], request_id=request_id(request))
+            body = ports.publishing.invalidate_paths(data["paths"], request_id=request_id(request))
         except ValueError as exc:
             raise ApiError(status_code=400, code="VALIDATION_ERROR", message=str(exc)) from exc
         audit_record(action=AuditAction.INVALIDATE, detail={"paths": body["paths"], "invalidationId": body["invalidationId"]})
@@ -466,14 +466,14 @@ class CacheInvalidateView(AdminAPIView):
 class CacheStatusView(AdminAPIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Publish queue and recent CDN invalidations")
     def get(self, request):
-        return Response(publishing.cache_status())
+        return Response(ports.publishing.cache_status())
 
 
 class HealthView(AdminAPIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: OpenApiTypes.OBJECT},
                    summary="Database, DynamoDB and CloudFront, with latencies")
     def get(self, request):
-        body = publishing.health()
+        body = ports.publishing.health()
         return Response(body, status=200 if body["status"] == "healthy" else 503)
 
 

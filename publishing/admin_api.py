@@ -1,8 +1,8 @@
-"""What the admin API needs from publishing: the publish/invalidation state of a change, manual
-invalidation, cache status, and the health of DynamoDB and CloudFront.
+"""What the admin API (catalog.api) asks of publishing: the publish/invalidation state of a change,
+manual invalidation, cache status, and the health of DynamoDB and CloudFront.
 
-The catalog's domain never imports publishing (it signals); this API module is the one place in
-`catalog` that reads publishing's models and calls `publishing.cdn`, lazily, for its answers.
+The catalog never imports publishing: PublishingConfig.ready() plugs this module into
+`catalog.api.ports`, and the API's views call it through that port.
 """
 
 import time
