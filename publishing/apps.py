@@ -10,19 +10,16 @@ class PublishingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from catalog.api import ports
         from catalog.models import FestivalAlias
         from catalog.signals import public_state_changed
 
+        from . import admin_api
         from .outbox import on_festival_alias_changed, on_public_state_changed
 
         public_state_changed.connect(on_public_state_changed, dispatch_uid="publishing.outbox")
-
-        # The admin API's port to publishing (catalog never imports publishing).
-        from catalog.api import ports
-
-        from . import admin_api
-
-        ports.plug_publishing(admin_api)
         # Former festival keys edited directly in the admin (renames are covered by the signal above).
         for signal in (post_save, post_delete):
             signal.connect(on_festival_alias_changed, sender=FestivalAlias, dispatch_uid=f"publishing.alias.{signal}")
+        # The admin API's port to publishing (catalog never imports publishing).
+        ports.plug_publishing(admin_api)
