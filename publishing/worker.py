@@ -30,6 +30,7 @@ if not apps.ready and not apps.loading:  # the scheduled Lambda may import us be
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metalfests.settings.production")
     django.setup()
 
+from django.db import OperationalError  # noqa: E402
 from django.db.models import F, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -40,6 +41,24 @@ logger = logging.getLogger(__name__)
 
 LEASE_NAME = "publish"
 ERROR_LIMIT = 4000
+
+
+def _retry_when_locked(function):
+    """SQLite only: a write lock held by another connection ("database is locked", or "database
+    table is locked" with a shared-cache database, which ignores the busy timeout) is waited out
+    here, so that a worker never stops between applying a task and recording it."""
+
+    def wrapper(*args, **kwargs):
+        for attempt in range(200):
+            try:
+                return function(*args, **kwargs)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 199:
+                    raise
+                time.sleep(0.01 + random.uniform(0, 0.02))
+
+    wrapper.__name__, wrapper.__doc__ = function.__name__, function.__doc__
+    return wrapper
 
 
 def new_worker_id() -> str:
@@ -56,6 +75,7 @@ class Lease:
     acquired_at: object
 
 
+@_retry_when_locked
 def lease_acquire(holder: str, *, name: str = LEASE_NAME) -> Lease | None:
     """Take the lease if it is free or lapsed; None when another worker holds it."""
     DrainLease.objects.get_or_create(name=name)
@@ -73,6 +93,7 @@ def lease_acquire(holder: str, *, name: str = LEASE_NAME) -> Lease | None:
     return Lease(holder=holder, token=token, acquired_at=now)
 
 
+@_retry_when_locked
 def lease_renew(lease: Lease, *, name: str = LEASE_NAME) -> bool:
     return bool(
         DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(
@@ -81,6 +102,7 @@ def lease_renew(lease: Lease, *, name: str = LEASE_NAME) -> bool:
     )
 
 
+@_retry_when_locked
 def lease_release(lease: Lease, *, name: str = LEASE_NAME) -> None:
     DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(holder="", expires_at=None)
 
@@ -110,6 +132,7 @@ def due_tasks(lease: Lease | None = None):
     return PublishTask.objects.filter(ready).order_by("id")
 
 
+@_retry_when_locked
 def is_blocked(task: PublishTask) -> bool:
     """An earlier task of the same record is unfinished: this one must wait its turn."""
     return (
@@ -117,6 +140,7 @@ def is_blocked(task: PublishTask) -> bool:
     )
 
 
+@_retry_when_locked
 def task_claim(task: PublishTask, lease: Lease) -> bool:
     """pending/failed (or orphaned running) → running, only if still so: a task is applied once."""
     now = timezone.now()
@@ -140,6 +164,7 @@ def backoff_seconds(attempts: int) -> float:
     return delay / 2 + random.uniform(0, delay / 2)
 
 
+@_retry_when_locked
 def task_fail(task: PublishTask, error: BaseException, *, holder: str) -> None:
     detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     PublishTask.objects.filter(pk=task.pk, claimed_by=holder).update(
@@ -149,6 +174,7 @@ def task_fail(task: PublishTask, error: BaseException, *, holder: str) -> None:
     )
 
 
+@_retry_when_locked
 def task_done(task: PublishTask, outcome, *, holder: str) -> None:
     PublishTask.objects.filter(pk=task.pk, claimed_by=holder).update(
         status=TaskStatus.DONE,
@@ -159,6 +185,7 @@ def task_done(task: PublishTask, outcome, *, holder: str) -> None:
     )
 
 
+@_retry_when_locked
 def task_retry_now(task: PublishTask) -> bool:
     """A full admin asks for a failed task to be retried at the next drain (now, locally)."""
     return bool(
@@ -200,6 +227,7 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
     looks again for new tasks after releasing it, so nothing committed meanwhile waits.
     """
     holder = worker_id or new_worker_id()
+    bulk = apply is None  # an injected `apply` (tests) always goes task by task
     apply = apply or _default_apply
     report = DrainReport()
     deadline = time.monotonic() + time_budget if time_budget is not None else None
@@ -209,7 +237,10 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
             report.lease_busy = True
             return report
         try:
-            blocked = _drain_pass(lease, apply, report, max_tasks, deadline)
+            if bulk and max_tasks is None and _drain_bulk(lease, report):
+                blocked = set()
+            else:
+                blocked = _drain_pass(lease, apply, report, max_tasks, deadline)
         finally:
             lease_release(lease)
         if max_tasks is not None and report.applied + report.failed >= max_tasks:
@@ -218,10 +249,56 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
             break
         # A task committed while we held the lease (its own drain found the lease busy,
         # or it committed with an id below our cursor): look again.
-        if not PublishTask.objects.filter(status=TaskStatus.PENDING).exclude(id__in=blocked).exists():
+        if not _more_pending(blocked):
             break
         wait_for_lease = max(wait_for_lease, 1.0)
     return report
+
+
+@_retry_when_locked
+def _more_pending(blocked: set[int]) -> bool:
+    return PublishTask.objects.filter(status=TaskStatus.PENDING).exclude(id__in=blocked).exists()
+
+
+@_retry_when_locked
+def _due_batch(lease: Lease, cursor: int) -> list[PublishTask]:
+    return list(due_tasks(lease).filter(id__gt=cursor)[:100])
+
+
+def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
+    """Past PUBLISH_BULK_THRESHOLD due tasks, claim them all and apply them with one full rebuild."""
+    threshold = conf.get("PUBLISH_BULK_THRESHOLD")
+    ids = list(due_tasks(lease).values_list("id", flat=True)[: threshold + 1])
+    if len(ids) <= threshold:
+        return False
+    ids = list(due_tasks(lease).values_list("id", flat=True))
+    claimable = Q(status__in=[TaskStatus.PENDING, TaskStatus.FAILED]) | Q(
+        status=TaskStatus.RUNNING, claimed_at__lt=lease.acquired_at
+    )
+    for start in range(0, len(ids), 500):
+        PublishTask.objects.filter(id__in=ids[start:start + 500]).filter(claimable).update(
+            status=TaskStatus.RUNNING, claimed_by=lease.holder, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    tasks = list(PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder))
+    from .services import tasks_apply_in_bulk
+
+    try:
+        outcome = tasks_apply_in_bulk(tasks, token=lease.token)
+    except Exception as exc:
+        for task in tasks:
+            task_fail(task, exc, holder=lease.holder)
+        report.failed += len(tasks)
+        report.errors.append(f"{len(tasks)} tasks applied together: {type(exc).__name__}: {exc}")
+        logger.warning("publishing: bulk of %s tasks failed: %s", len(tasks), exc)
+        return True
+    PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder).update(
+        status=TaskStatus.DONE, done_at=timezone.now(), last_error="",
+    )
+    PublishTask.objects.filter(pk=min(t.pk for t in tasks)).update(
+        items_written=outcome.items_written, items_deleted=outcome.items_deleted
+    )
+    report.applied += len(tasks)
+    return True
 
 
 def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=None) -> set[int]:
@@ -229,7 +306,7 @@ def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=No
     cursor = 0
     blocked: set[int] = set()
     while True:
-        batch = list(due_tasks(lease).filter(id__gt=cursor)[:100])
+        batch = _due_batch(lease, cursor)
         if not batch:
             return blocked
         for task in batch:

@@ -210,3 +210,15 @@ def test_removing_a_former_key_in_the_admin_removes_its_redirect(publish_table, 
     assert ("FESTIVAL#hellfest", "METADATA") not in table_dump()
     assert "#festival:hellfest" in last_task().invalidation_items
     assert_table_is_what_republish_builds()
+
+
+def test_a_bulk_of_tasks_is_applied_by_one_rebuild(publish_table, settings, table_dump):
+    settings.PUBLISH_BULK_THRESHOLD = 5
+    published_world()  # ten approvals: ten tasks
+    report = drain_ok()
+    assert report.applied == 10
+    assert set(PublishTask.objects.values_list("status", flat=True)) == {TaskStatus.DONE}
+    assert Invalidation.objects.count() == 1  # one CreateInvalidation for the whole bulk
+    assert "#band:metallica" in Invalidation.objects.get().items
+    assert_table_is_what_republish_builds()
+    assert ("FESTIVAL#hellfest#EDITIONS", "EDITION#2026") in table_dump()
