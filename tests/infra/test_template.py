@@ -400,7 +400,7 @@ def test_admin_role_reads_and_writes_the_table_and_invalidates_only_the_distribu
     assert {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:DeleteItem"} <= set(table["Action"])
     assert not any(a in table["Action"] for a in ("dynamodb:DeleteTable", "dynamodb:CreateTable", "dynamodb:UpdateTable"))
     invalidation = found["InvalidateTheDistribution"]
-    assert set(invalidation["Action"]) == {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"}
+    assert set(invalidation["Action"]) == {"cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:GetDistribution"}
     assert invalidation["Resource"]["Fn::Sub"].endswith(":distribution/${Distribution}")
     for sid, statement in found.items():
         if any(a.startswith("cloudfront:") for a in as_list(statement["Action"])):
@@ -442,6 +442,7 @@ def test_outputs_name_what_operators_and_the_admin_need(template):
 CALL_ACTIONS = {
     "transact_write_items": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
     "transact_get_items": {"dynamodb:GetItem"},
+    "get_distribution": {"cloudfront:GetDistribution"},
 }
 
 
