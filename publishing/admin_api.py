@@ -53,6 +53,8 @@ def invalidate_paths(paths: list[str], *, request_id: str) -> dict:
     from publishing import cdn
 
     invalidation = cdn.invalidate(paths, scope=f"api-{request_id}")
+    if invalidation is None:
+        raise ValueError("Nothing to invalidate: give at least one /api/ path or #cache-tag.")
     sent = bool(invalidation.cloudfront_id)
     return {
         "success": True,

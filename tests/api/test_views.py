@@ -203,6 +203,8 @@ def test_cache_invalidate_as_in_example_5(key_client):
     assert status["backend"] == "RecordingBackend"
     assert status["recentInvalidations"][0]["invalidationId"] == body["invalidationId"]
     assert_envelope(full.post("/api/admin/cache/invalidate", {"paths": ["etc/passwd"]}, format="json"), 400, "VALIDATION_ERROR")
+    assert_envelope(full.post("/api/admin/cache/invalidate", {"paths": []}, format="json"), 400, "VALIDATION_ERROR")
+    assert_envelope(full.post("/api/admin/cache/invalidate", {"paths": ["#not a tag!"]}, format="json"), 400, "VALIDATION_ERROR")
 
 
 def test_health_reports_each_dependency_with_latency(key_client, settings):
