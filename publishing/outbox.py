@@ -49,7 +49,7 @@ def task_enqueue(*, record, change: str, before=None, after=None, previous_key=N
         revision=record.published_revision if isinstance(record.published_revision, int) else 0,
     )
     if settings.PUBLISH_ON_COMMIT:
-        transaction.on_commit(drain_after_commit)
+        _schedule_drain()
     return task
 
 
@@ -70,8 +70,19 @@ def on_festival_alias_changed(sender, *, instance, **kwargs):
         revision=festival.published_revision,
     )
     if settings.PUBLISH_ON_COMMIT:
-        transaction.on_commit(drain_after_commit)
+        _schedule_drain()
     return task
+
+
+def _schedule_drain() -> None:
+    """Drain once after the commit, however many tasks the transaction wrote (an import writes hundreds).
+
+    Django keeps the callbacks of the open transaction in `run_on_commit` as (savepoints, callable, robust);
+    a callback registered in a savepoint that rolls back is dropped, so this never loses the drain.
+    """
+    pending = transaction.get_connection().run_on_commit
+    if not any(entry[1] is drain_after_commit for entry in pending):
+        transaction.on_commit(drain_after_commit)
 
 
 def drain_after_commit() -> None:

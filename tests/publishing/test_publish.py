@@ -197,6 +197,20 @@ def test_publish_on_commit_shows_an_approval_at_once(publish_table, settings, dj
     assert Band.objects.get(pk=band.pk).published_revision == 1
 
 
+def test_one_transaction_of_many_tasks_drains_once_after_commit(settings, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from publishing.outbox import drain_after_commit
+
+    settings.PUBLISH_ON_COMMIT = True
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            for n in range(5):
+                f.approved(f.genre(f"genre-{n}", f"Genre {n}"))
+    assert PublishTask.objects.count() == 5
+    assert [c for c in callbacks if c is drain_after_commit] == [drain_after_commit]
+
+
 def test_removing_a_former_key_in_the_admin_removes_its_redirect(publish_table, table_dump):
     from catalog.models import FestivalAlias
 
