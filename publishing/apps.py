@@ -23,3 +23,11 @@ class PublishingConfig(AppConfig):
             signal.connect(on_festival_alias_changed, sender=FestivalAlias, dispatch_uid=f"publishing.alias.{signal}")
         # The admin API's port to publishing (catalog never imports publishing).
         ports.plug_publishing(admin_api)
+
+        # What the catalog admin shows of a record's public copy (pending, failed, last published).
+        from catalog.signals import public_state_describers
+
+        from .selectors import public_state_text
+
+        if public_state_text not in public_state_describers:
+            public_state_describers.append(public_state_text)

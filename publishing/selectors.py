@@ -35,6 +35,22 @@ def public_state(record) -> dict:
     }
 
 
+def public_state_text(record) -> str | None:
+    """One sentence for the catalog admin (registered in catalog.signals.public_state_describers)."""
+    if record.pk is None:
+        return None
+    state = public_state(record)
+    if state["failed"]:
+        failed = state["failed"]
+        return (f"Publishing FAILED (task #{failed['id']}, {failed['attempts']} attempts): {failed['error']}; "
+                f"retried automatically, or retry it from the publish tasks page.")
+    if state["pending"]:
+        return f"Publishing pending (task #{state['pending']['id']})."
+    if state["last_published_at"]:
+        return f"Last published to the public API at {state['last_published_at']:%Y-%m-%d %H:%M:%S} UTC."
+    return None
+
+
 def outbox_counts() -> dict:
     return {
         "pending": PublishTask.objects.filter(status__in=[TaskStatus.PENDING, TaskStatus.RUNNING]).count(),

@@ -116,3 +116,17 @@ def test_task_list_and_retry(client):
     task.refresh_from_db()
     assert task.status == TaskStatus.PENDING and task.next_attempt_at <= timezone.now()
     assert client.get(reverse("admin:publishing_invalidation_changelist")).status_code == 200
+
+
+def test_catalog_admin_shows_a_failed_publish_on_the_record(admin_client, settings):
+    """Publishing describes the record's public state to the catalog admin through the catalog's registry."""
+    from catalog.signals import describe_public_state
+    from publishing.models import PublishTask, TaskStatus
+
+    band = f.approved(f.band("failing-band", "Failing Band"))
+    task = PublishTask.objects.filter(record_pk=band.pk).latest("id")
+    PublishTask.objects.filter(pk=task.pk).update(status=TaskStatus.FAILED, last_error="DynamoDB unreachable", attempts=3)
+    (text,) = describe_public_state(band)
+    assert "FAILED" in text and "DynamoDB unreachable" in text
+    page = admin_client.get(f"/admin/catalog/band/{band.pk}/change/").content.decode()
+    assert "DynamoDB unreachable" in page
