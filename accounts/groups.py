@@ -55,6 +55,18 @@ def sync_admin_groups(apps=None) -> None:
         group.permissions.set(wanted[name])
 
 
+def sync_admin_groups_now(apps, schema_editor=None) -> None:
+    """For a data migration: create every app's permissions at once (Django waits for the end of
+    `migrate`), then sync the groups, so a fresh database has complete groups straight away."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_admin_groups(apps)
+
+
 @receiver(post_migrate)
 def _sync_after_migrate(sender, **kwargs):
     # Permissions are created app by app in the same signal, so sync after each managed app.

@@ -5,11 +5,13 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from metalfests.admin_site import ReadOnlyModelAdmin
+
 from .models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("at", "action", "actor_label", "source", "object_label", "changed_fields", "ip")
     list_filter = ("action", "source", ("content_type", admin.RelatedOnlyFieldListFilter), "at")
     search_fields = ("actor_name", "actor_sub", "api_key_name", "object_repr", "object_pk", "ip", "user_agent")
@@ -22,15 +24,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     )
     exclude = ("changes", "detail")
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="who", ordering="actor_name")
     def actor_label(self, entry):

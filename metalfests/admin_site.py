@@ -5,6 +5,19 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records the system writes (audit entries, publish tasks, invalidations): nobody adds, changes or deletes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MetalFestsAdminSite(admin.AdminSite):
     site_header = "Metal Fests back office"
     site_title = "Metal Fests"

@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from metalfests.admin_site import ReadOnlyModelAdmin
+
 from .models import Invalidation, PublishTask, TaskStatus
 
 
@@ -34,19 +36,8 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(PublishTask)
-class PublishTaskAdmin(ReadOnlyAdmin):
+class PublishTaskAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "change", "kind", "record_key", "status", "attempts", "created_at", "next_attempt_at",
                     "done_at", "items_written", "items_deleted", "error"]
     list_filter = [StateFilter, "kind", "change"]
@@ -74,7 +65,7 @@ class PublishTaskAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Invalidation)
-class InvalidationAdmin(ReadOnlyAdmin):
+class InvalidationAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "status", "summary", "task", "cloudfront_id", "caller_reference"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Invalidation._meta.fields]

@@ -3,18 +3,9 @@
 Permissions of apps migrated later are added by the post_migrate sync in accounts.groups.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def create_groups(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from accounts.groups import sync_admin_groups
-
-    sync_admin_groups(apps)
+from accounts.groups import sync_admin_groups_now
 
 
 class Migration(migrations.Migration):
@@ -25,4 +16,4 @@ class Migration(migrations.Migration):
         ("audit", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(create_groups, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_admin_groups_now, migrations.RunPython.noop)]
