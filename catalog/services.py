@@ -6,6 +6,8 @@ transaction) when what the public sees changes. `user=None` means the system
 (a management command run by an operator), which skips the permission check.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -14,7 +16,7 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record as _audit_record
 
-from .models import Band, Festival, FestivalAlias, ReviewStatus, key_validator
+from .models import Band, Edition, Festival, FestivalAlias, Genre, LineupEntry, Member, ReviewStatus, Role, key_validator
 from .signals import PublicChange, public_state_changed
 from .snapshots import build_snapshot, snapshot_changes
 
@@ -217,9 +219,9 @@ def record_delete(*, record, user) -> None:
 
 @transaction.atomic
 def record_revert(*, record, user, history_id: int) -> None:
-    """Restore the working copy to a historical version (its key excepted: renaming is deliberate).
-
-    The record becomes a draft, to be approved again.
+    """Restore the working copy to a historical version (its key excepted: renaming is deliberate),
+    with its many-to-many fields and inline rows (a band's genres and members with their roles, an
+    edition's lineup) as they were at that version's date. The record becomes a draft, to approve again.
     """
     require_permission(user, "approve", record)
     _lock(record)
@@ -234,10 +236,47 @@ def record_revert(*, record, user, history_id: int) -> None:
     record.review_status = ReviewStatus.DRAFT
     record.version += 1
     record.save()
+    _restore_parts(record, historical)
     audit_record(
         user=user, action=AuditAction.REVERT, obj=record, changes=snapshot_changes(before, build_snapshot(record)),
         detail={"history_id": history_id},
     )
+
+
+def _restore_parts(record, historical) -> None:
+    # The record's row is saved before its parts in the same transaction, so its version's state is the
+    # one just before the record's next version (or now, for the latest).
+    following = (
+        record.history.filter(history_date__gt=historical.history_date).order_by("history_date", "history_id").first()
+    )
+    at = following.history_date - timedelta(microseconds=1) if following else timezone.now()
+    if isinstance(record, Band):
+        record.genres.set(_existing(Genre, [row.genre_id for row in historical.genres.all()]))
+        _restore_rows(Member, {"band_id": record.pk}, at, ("name", "order"), m2m=("roles", "role_id", Role))
+    elif isinstance(record, Edition):
+        _restore_rows(LineupEntry, {"edition_id": record.pk}, at, ("band_id", "billing_size", "order"),
+                      requires=("band_id", Band))
+
+
+def _existing(model, ids) -> list:
+    """The ids that still exist (a genre, role or band deleted since cannot come back)."""
+    return list(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _restore_rows(model, scope: dict, at, fields: tuple, *, m2m=None, requires=None) -> None:
+    """Replace the rows in `scope` by those that existed at `at` (same ids), with their many-to-many values."""
+    past = list(model.history.as_of(at).filter(**scope))
+    if requires is not None:
+        attname, target = requires
+        alive = set(_existing(target, [getattr(row, attname) for row in past]))
+        past = [row for row in past if getattr(row, attname) in alive]
+    model.objects.filter(**scope).delete()  # all at once: no transient clash on unique (edition, band)
+    for old in past:
+        row = model.objects.create(pk=old.pk, **scope, **{field: getattr(old, field) for field in fields})
+        if m2m is not None:
+            name, attname, target = m2m
+            version = model.history.filter(id=old.pk, history_date__lte=at).latest("history_date", "history_id")
+            getattr(row, name).set(_existing(target, [getattr(r, attname) for r in getattr(version, name).all()]))
 
 
 # --- Keys -------------------------------------------------------------------------------------

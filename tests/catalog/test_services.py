@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditAction, AuditEntry
 from catalog import services
-from catalog.models import Band, FestivalAlias, ReviewStatus
+from catalog.models import Band, FestivalAlias, LineupEntry, Member, ReviewStatus
 from catalog.signals import public_state_changed
 from tests import factories as f
 
@@ -224,6 +224,55 @@ def test_revert_restores_an_earlier_version_as_a_draft(full):
     assert band.name == "Good Name" and band.review_status == ReviewStatus.DRAFT
     with pytest.raises(PermissionDenied):
         services.record_revert(record=band, user=f.user_in("AdminEditor"), history_id=good.history_id)
+
+
+def test_revert_restores_genres_members_and_their_roles_as_they_were(full):
+    import time
+
+    heavy, doom = f.genre(name="Heavy"), f.genre(name="Doom")
+    vocals, guitar = f.role(name="Vocals"), f.role(name="Guitar")
+    band = f.approved(f.band(name="Good", genres=[heavy], members=[("Singer", [vocals]), ("Player", [guitar])]))
+    good = band.history.order_by("history_date", "history_id").last()
+    time.sleep(0.01)  # history is ordered by time: the vandalism must come after the good version
+
+    def vandalise(record):
+        record.genres.set([doom])
+        record.members.filter(name="Player").delete()
+        singer = record.members.get(name="Singer")
+        singer.name = "Spam"
+        singer.save()
+        singer.roles.set([guitar])
+        Member.objects.create(band=record, name="Intruder", order=9)
+
+    band.name = "Vandalised"
+    services.record_save(record=band, user=full, save_related=vandalise)
+    services.record_revert(record=band, user=full, history_id=good.history_id)
+    band.refresh_from_db()
+    snapshot = services.build_snapshot(band)
+    assert band.name == "Good" and snapshot["genreKeys"] == [heavy.key]
+    assert snapshot["members"] == [
+        {"name": "Singer", "roleKeys": [vocals.key]},
+        {"name": "Player", "roleKeys": [guitar.key]},
+    ]
+
+
+def test_revert_restores_an_editions_lineup(full):
+    import time
+
+    first, second, third = f.band(), f.band(), f.band()
+    edition = f.approved(f.edition(f.festival(), bands=[first, second]))
+    good = edition.history.order_by("history_date", "history_id").last()
+    time.sleep(0.01)
+
+    def reshuffle(record):
+        record.lineup.all().delete()
+        LineupEntry.objects.create(edition=record, band=second, order=0, billing_size=0)
+        LineupEntry.objects.create(edition=record, band=third, order=1)
+
+    services.record_save(record=edition, user=full, save_related=reshuffle)
+    services.record_revert(record=edition, user=full, history_id=good.history_id)
+    bands = [(e["key"], e["size"]) for e in services.build_snapshot(edition)["bands"]]
+    assert bands == [(first.key, 0), (second.key, 1)]
 
 
 def test_mark_reviewed_is_an_edit_awaiting_approval(editor):
