@@ -7,6 +7,7 @@ PermissionDenied becomes a message for the editor.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -100,6 +101,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
     )
     actions = ["submit_selected", "approve_selected", "return_selected_to_draft", "unpublish_selected"]
     list_per_page = 50
+    # An editor typing "example.com" means https (and Django 6 will assume it too).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     # --- permissions of the workflow ---------------------------------------------------
     def _has(self, request, action: str) -> bool:
