@@ -47,7 +47,10 @@ def test_editor_edits_members_and_submits_viewer_cannot_full_admin_approves(brow
     name.clear()
     name.send_keys("Eero Salo")
     browser.find_element(By.NAME, "members-1-name").send_keys("Kaisa Aho")
+    before = browser.find_element(By.CSS_SELECTOR, "p.review-banner")
     browser.find_element(By.NAME, "_continue").click()
+    # The page before the save has a banner too ("Approved"): wait for it to go, then read the new one.
+    WebDriverWait(browser, 10).until(EC.staleness_of(before))
     banner = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "p.review-banner")))
     assert "Draft" in banner.text and "stays live" in banner.text
     assert "Approve and publish" not in browser.page_source
