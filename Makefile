@@ -15,6 +15,8 @@ help:
 	@echo "make test     run the whole test suite (SQLite, and PostgreSQL when DATABASE_URL points at one)"
 	@echo "make bench    run the benchmarks in bench/ and print their tables"
 	@echo "make package  build the read-tier Lambda artifact under dist/"
+	@echo "make lint     check the Python code with ruff (part of make test)"
+	@echo "make clean    remove build and test leftovers (dist/, test media, caches); var/db.sqlite3 stays"
 
 install: system-deps python-deps node-deps
 
@@ -42,6 +44,7 @@ run: install
 	$(RUN) python -m devtools.stack
 
 test: install
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	@if [[ "$${DATABASE_URL:-}" == postgres* ]]; then $(MAKE) test-postgres; \
 	else echo "DATABASE_URL does not point at PostgreSQL: the PostgreSQL pass is not run here (CI runs it)."; fi
@@ -59,5 +62,8 @@ bench: install
 package: python-deps
 	$(RUN) python -m infra.package
 
+lint: python-deps
+	$(RUN) ruff check .
+
 clean:
-	rm -rf dist var/test-media .pytest_cache
+	rm -rf dist var/test-media .pytest_cache .ruff_cache

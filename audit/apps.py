@@ -17,7 +17,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         argv = sys.argv
         if len(argv) > 1 and os.path.basename(argv[0]) == "manage.py" and argv[1] not in _NOT_COMMANDS:
-            from .context import _current, AuditContext
+            from .context import AuditContext, _current
             from .models import AuditSource
 
             try:

@@ -22,7 +22,9 @@ class AuditContext:
     user_agent: str = ""
 
 
-_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar("audit_context", default=AuditContext())
+_current: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
+    "audit_context", default=AuditContext()  # noqa: B039 (frozen: the shared default cannot be mutated)
+)
 
 
 def current() -> AuditContext:

@@ -174,7 +174,7 @@ def fill_sql(data: dict) -> None:
     Band.objects.bulk_create(bands.values())
     Band.genres.through.objects.bulk_create(
         Band.genres.through(band=bands[d["band"]["key"]], genre=genres[g]) for d in data["bands"] for g in d["band"]["genreKeys"])
-    members, member_roles = [], []
+    members = []
     for d in data["bands"]:
         for i, m in enumerate(d["band"]["members"]):
             members.append((Member(band=bands[d["band"]["key"]], name=m["name"], order=i), m["roleKeys"]))
@@ -380,7 +380,10 @@ def measure() -> list[tuple[str, str, str, str]]:
 def print_table(rows) -> None:
     header = ("measure", "read_api", "baseline", "ratio")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+
+    def line(row):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+
     print(line(header))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:

@@ -18,7 +18,6 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
-from .signals import describe_public_state
 from .models import (
     Band,
     Edition,
@@ -32,6 +31,7 @@ from .models import (
     Role,
     RoleAlias,
 )
+from .signals import describe_public_state
 
 WORKFLOW_ACTIONS = {
     # name: (service, permission action, past tense for messages)

@@ -16,7 +16,18 @@ from django.utils import timezone
 from audit.models import AuditAction
 from audit.services import audit_record as _audit_record
 
-from .models import Band, Edition, Festival, FestivalAlias, Genre, LineupEntry, Member, ReviewStatus, Role, key_validator
+from .models import (
+    Band,
+    Edition,
+    Festival,
+    FestivalAlias,
+    Genre,
+    LineupEntry,
+    Member,
+    ReviewStatus,
+    Role,
+    key_validator,
+)
 from .signals import PublicChange, public_state_changed
 from .snapshots import build_snapshot, snapshot_changes
 

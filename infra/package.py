@@ -301,7 +301,8 @@ def with_bytecode(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     sources = [(arcname, content) for arcname, content in entries if arcname.endswith(".py")]
     compiled = compile_sources(sources)
     return entries + [
-        (importlib.util.cache_from_source(arcname), bytecode) for (arcname, _), bytecode in zip(sources, compiled)
+        (importlib.util.cache_from_source(arcname), bytecode)
+        for (arcname, _), bytecode in zip(sources, compiled, strict=True)
     ]
 
 

@@ -159,7 +159,7 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _error_body(error: ApiError, request_id: str) -> str:
@@ -238,7 +238,7 @@ class Router:
             if len(route.parts) != len(segments):
                 continue
             params = {}
-            for part, segment in zip(route.parts, segments):
+            for part, segment in zip(route.parts, segments, strict=True):
                 if part.startswith("{"):
                     if not segment:
                         break

@@ -107,7 +107,7 @@ def number(item: dict, name: str) -> int | None:
 
 def today() -> dt.date:
     """Today in UTC ("upcoming" is relative to it). Tests may replace it."""
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def upcoming_page() -> Page:

@@ -13,8 +13,20 @@ from catalog.currencies import CURRENCY_CODES
 from catalog.models import Band, EditionStatus, Festival, RoleCategory
 
 from .normalize import (
-    Vocabulary, clean_text, clean_url, compact, guess_role_category, name_from_key, parse_date,
-    parse_genre, parse_price, parse_roles, resolve_country, split_location, split_year_suffix, to_key,
+    Vocabulary,
+    clean_text,
+    clean_url,
+    compact,
+    guess_role_category,
+    name_from_key,
+    parse_date,
+    parse_genre,
+    parse_price,
+    parse_roles,
+    resolve_country,
+    split_location,
+    split_year_suffix,
+    to_key,
 )
 from .report import ImportReport
 from .schema import BAND_FIELDS, FESTIVAL_FIELDS, LINEUP_FIELDS, MEMBER_FIELDS

@@ -22,7 +22,17 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from catalog.currencies import CURRENCY_CODES
 from catalog.models import (
-    Band, Edition, Festival, FestivalAlias, Genre, GenreAlias, LineupEntry, Member, ReviewStatus, Role, RoleAlias,
+    Band,
+    Edition,
+    Festival,
+    FestivalAlias,
+    Genre,
+    GenreAlias,
+    LineupEntry,
+    Member,
+    ReviewStatus,
+    Role,
+    RoleAlias,
 )
 from catalog.services import record_approve, record_save
 

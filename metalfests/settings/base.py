@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files, not a CDN
     "django_countries",
     "simple_history",
     "mozilla_django_oidc",
@@ -130,6 +131,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Writes to the Metal Fests catalog. Everything goes through review before it is public.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Sessions: at most 12 hours, and 30 minutes idle (see accounts.middleware) --

@@ -6,7 +6,6 @@ import jwt
 import pytest
 
 from accounts.tokens import TokenInvalid, verify_access_token, verify_id_token
-
 from tests.fixtures.oidc import MINT_CLIENT_ID as CLIENT_ID
 
 

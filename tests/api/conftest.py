@@ -6,7 +6,6 @@ from rest_framework.test import APIClient
 from accounts.services import api_key_create
 
 
-
 @pytest.fixture
 def api_client():
     return APIClient()

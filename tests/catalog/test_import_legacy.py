@@ -15,7 +15,16 @@ from catalog.importer.mapping import ROLES
 from catalog.importer.schema import ImportFileError, load_legacy_file
 from catalog.importer.service import legacy_import
 from catalog.models import (
-    Band, Edition, Festival, FestivalAlias, Genre, LineupEntry, ReviewStatus, Role, RoleAlias, RoleCategory,
+    Band,
+    Edition,
+    Festival,
+    FestivalAlias,
+    Genre,
+    LineupEntry,
+    ReviewStatus,
+    Role,
+    RoleAlias,
+    RoleCategory,
 )
 from catalog.services import record_save
 

@@ -7,7 +7,8 @@ filters, redirects and 404s — differs from what the read tier now returns.
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalog import services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Role

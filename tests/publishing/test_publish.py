@@ -134,7 +134,7 @@ def test_unpublishing_a_band_removes_it_everywhere_and_updates_counts(publish_ta
 
 
 def test_deleting_a_festival_removes_its_editions_and_the_bands_appearances(publish_table, table_dump):
-    world = published_world()
+    published_world()
     drain_ok()
     services.record_delete(record=Festival.objects.get(key="wacken"), user=None)
     drain_ok()

@@ -7,7 +7,7 @@ import datetime as dt
 
 from read_api import items, schema
 
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = dt.datetime.now(dt.UTC).date()
 
 
 def _d(days: int) -> str:

@@ -32,7 +32,7 @@ def _template_for(path: str) -> str | None:
         if len(parts) != len(segments):
             continue
         literal = 0
-        for part, segment in zip(parts, segments):
+        for part, segment in zip(parts, segments, strict=True):
             if part.startswith("{"):
                 continue
             if part != segment:

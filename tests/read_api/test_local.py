@@ -81,13 +81,13 @@ def test_odd_inputs_never_produce_other_5xx(server):
 def test_schemathesis_fuzz(server):
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_headers_conformance,
         response_schema_conformance,
         status_code_conformance,
     )
-    from schemathesis.checks import not_a_server_error
 
     schema = schemathesis.openapi.from_path(str(DOCUMENT))
     checks = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -112,11 +112,12 @@ def test_schemathesis_fuzz(server):
 
 
 def test_document_is_valid_openapi_and_covers_every_route():
+    import importlib
+
     import yaml
     from openapi_spec_validator import validate
 
     from read_api import handlers
-    import importlib
 
     document = yaml.safe_load(DOCUMENT.read_text())
     validate(document)

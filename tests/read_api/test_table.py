@@ -20,8 +20,11 @@ def test_create_is_idempotent_and_has_the_indexes(dynamodb_table):
 
 def test_command_line_creates_a_named_table(dynamodb_table):
     env = {**os.environ, "DYNAMODB_TABLE_NAME": "CommandLineTable"}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "read_api.table", *args], env=env,
-                                       capture_output=True, text=True, check=True).stdout
+
+    def run(*args):
+        command = [sys.executable, "-m", "read_api.table", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+
     assert run("create").startswith("created CommandLineTable")
     assert run("create").startswith("exists: CommandLineTable")
     assert run("delete").startswith("deleted CommandLineTable")
