@@ -113,7 +113,8 @@ def measure_band_edit() -> dict:
     return {
         "band": key, "appearances": len(catalog.band_festivals(key)), "items_total": len(after),
         "items_embedding": len(embedding), "items_written": task.items_written + task.items_deleted,
-        "invalidation": task.invalidation_items, "seconds": elapsed, "failed": report.failed,
+        "invalidation": task.invalidation_items, "changed_paths": task.changed_paths, "seconds": elapsed,
+        "failed": report.failed,
     }
 
 
@@ -154,6 +155,7 @@ def main() -> int:
     print(f"| band edit: items written by the incremental publish | {edit['items_written']} |")
     print(f"| band edit: invalidation items sent (one CreateInvalidation) | {len(edit['invalidation'])}: "
           f"`{' '.join(edit['invalidation'])}` |")
+    print(f"| band edit: public answers changed (recorded for people) | {len(edit['changed_paths'])} paths |")
     print(f"| band edit: publish time (task applied, invalidation recorded) | {edit['seconds'] * 1000:.0f} ms |")
     ok = rep["second_run_writes"] == 0 and edit["failed"] == 0 and edit["items_written"] == edit["items_embedding"]
     return 0 if ok else 1

@@ -66,11 +66,20 @@ class PublishTaskAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Invalidation)
 class InvalidationAdmin(ReadOnlyModelAdmin):
-    list_display = ["created_at", "status", "summary", "task", "cloudfront_id", "caller_reference"]
+    list_display = ["created_at", "status", "summary", "answers", "task", "cloudfront_id", "caller_reference"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Invalidation._meta.fields]
 
-    @admin.display(description="items")
+    @admin.display(description="items sent")
     def summary(self, invalidation):
-        items = invalidation.items or []
-        return format_html("<code>{}</code>", " ".join(items[:12]) + (" …" if len(items) > 12 else ""))
+        return _listing(invalidation.items)
+
+    @admin.display(description="public answers changed")
+    def answers(self, invalidation):
+        return _listing(invalidation.changed_paths)
+
+
+def _listing(values, shown: int = 12):
+    values = values or []
+    more = f" … and {len(values) - shown} more" if len(values) > shown else ""
+    return format_html("<code>{}</code>{}", " ".join(values[:shown]), more)

@@ -42,6 +42,7 @@ def cache_invalidation_block(record, *, since_task_id: int) -> dict:
             "invalidationId": invalidation.cloudfront_id or invalidation.caller_reference,
             "publishTaskId": task.pk,
             "paths": invalidation.items,
+            "changedPaths": invalidation.changed_paths,
         }
     status = {TaskStatus.FAILED: "Failed", TaskStatus.DONE: "NotRequired"}.get(task.status, "Pending")
     return {"status": status, "invalidationId": None, "publishTaskId": task.pk,

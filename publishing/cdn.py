@@ -44,10 +44,11 @@ def caller_reference(scope: str, items: list[str]) -> str:
 class RecordingBackend:
     """No distribution configured: keep the invalidation as a row the admin shows."""
 
-    def invalidate(self, *, items: list[str], reference: str, task=None) -> Invalidation:
+    def invalidate(self, *, items: list[str], reference: str, task=None, changed_paths=()) -> Invalidation:
         invalidation, _ = Invalidation.objects.get_or_create(
             caller_reference=reference,
-            defaults={"items": items, "status": InvalidationStatus.RECORDED, "task": task},
+            defaults={"items": items, "status": InvalidationStatus.RECORDED, "task": task,
+                      "changed_paths": list(changed_paths)},
         )
         return invalidation
 
@@ -61,7 +62,7 @@ class CloudFrontBackend:
         self.distribution_id = distribution_id or conf.distribution_id()
         self.client = client or boto3.client("cloudfront")
 
-    def invalidate(self, *, items: list[str], reference: str, task=None) -> Invalidation:
+    def invalidate(self, *, items: list[str], reference: str, task=None, changed_paths=()) -> Invalidation:
         from botocore.exceptions import ClientError
 
         try:
@@ -82,6 +83,7 @@ class CloudFrontBackend:
                 "distribution_id": self.distribution_id,
                 "cloudfront_id": answer["Invalidation"]["Id"],
                 "task": task,
+                "changed_paths": list(changed_paths),
             },
         )
         return invalidation
@@ -96,9 +98,12 @@ def get_backend():
     return RecordingBackend()
 
 
-def invalidate(items, *, scope: str, task=None) -> Invalidation | None:
-    """Invalidate `items` (nothing to do when empty) through the configured backend."""
+def invalidate(items, *, scope: str, task=None, changed_paths=()) -> Invalidation | None:
+    """Invalidate `items` (nothing to do when empty) through the configured backend.
+
+    `changed_paths` (the public answers that changed) is recorded beside the items for people."""
     items = normalise_items(items)
     if not items:
         return None
-    return get_backend().invalidate(items=items, reference=caller_reference(scope, items), task=task)
+    reference = caller_reference(scope, items)
+    return get_backend().invalidate(items=items, reference=reference, task=task, changed_paths=changed_paths)

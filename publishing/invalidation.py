@@ -52,6 +52,20 @@ def _collapse_wildcards(paths: list[str]) -> list[str]:
     return sorted({p for p in paths if not p.endswith("*")}) + [f + "*" for f in families]
 
 
+def answers_for_changes(puts, deletes, stored) -> set[str]:
+    """The public paths whose answers a publish changes: what the items written (`puts`, new
+    PynamoDB items) and deleted (`deletes`, keys) served before and serve now. `stored` is what
+    the table held (keys to `writer.Stored`). For people (admin, admin API, logs): the CDN gets tags.
+    """
+    paths: set[str] = set()
+    for item in puts:
+        paths |= cachetags.answer_paths(item.PK, item.SK, item.GSI3PK)
+    for key in [*(item.key for item in puts), *deletes]:
+        old = stored.get(key)
+        paths |= cachetags.answer_paths(*key, old.listing if old is not None else None)
+    return paths
+
+
 def items_for_changes(changed_keys) -> list[str]:
     """Invalidation items for the items written or deleted (`changed_keys`: (PK, SK) pairs)."""
     tags = cachetags.for_items(list(changed_keys))

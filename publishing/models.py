@@ -57,6 +57,10 @@ class PublishTask(models.Model):
         default=list, blank=True,
         help_text="What this publish must invalidate; kept so a retry after a CDN failure still sends it.",
     )
+    changed_paths = models.JSONField(
+        default=list, blank=True,
+        help_text="The public answers this publish changes (each list path stands for all its pages and filters).",
+    )
 
     objects = PublishTaskQuerySet.as_manager()
 
@@ -98,6 +102,10 @@ class Invalidation(models.Model):
     caller_reference = models.CharField(max_length=128, unique=True)
     distribution_id = models.CharField(max_length=64, blank=True)
     items = models.JSONField(help_text="`#tag` items and paths, as sent in Paths.Items.")
+    changed_paths = models.JSONField(
+        default=list, blank=True,
+        help_text="The public answers whose content changed, which the items above clear (for people; not sent).",
+    )
     status = models.CharField(max_length=16, choices=InvalidationStatus.choices)
     cloudfront_id = models.CharField(max_length=64, blank=True)
     task = models.ForeignKey(PublishTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="invalidations")

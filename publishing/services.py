@@ -25,6 +25,7 @@ class TaskOutcome:
     items_unchanged: int = 0
     items_stale: int = 0
     invalidation_items: list[str] = field(default_factory=list)
+    changed_paths: list[str] = field(default_factory=list)
 
 
 def _partitions(entities) -> list[tuple[str, str | None]]:
@@ -46,14 +47,15 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
     plan = writer.plan(desired, stored, rev=token)
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
-    if items != task.invalidation_items:
-        PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items)
-        task.invalidation_items = items
+    answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
+    if items != task.invalidation_items or answers != task.changed_paths:
+        PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items, changed_paths=answers)
+        task.invalidation_items, task.changed_paths = items, answers
     result = writer.write_conditional(plan, rev=token)
-    cdn.invalidate(items, scope=f"task-{task.pk}", task=task)
+    cdn.invalidate(items, scope=f"task-{task.pk}", task=task, changed_paths=answers)
     return TaskOutcome(
-        items_written=len(result.written), items_deleted=len(result.deleted),
-        items_unchanged=plan.unchanged, items_stale=len(result.stale), invalidation_items=items,
+        items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
+        items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
     )
 
 
@@ -69,6 +71,7 @@ class RepublishReport:
     unchanged: int = 0
     dry_run: bool = False
     invalidation_items: list[str] = field(default_factory=list)
+    changed_paths: list[str] = field(default_factory=list)
     put_keys: list = field(default_factory=list)
     delete_keys: list = field(default_factory=list)
 
@@ -98,6 +101,7 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
         entities = sorted(catalog.all_entities())
         report = RepublishReport(stored=len(stored), dry_run=dry_run)
         desired_keys: set = set()
+        answers: set[str] = set()
         with BatchPipeline(writer, enabled=not dry_run) as pipeline:
             for done, entity in enumerate(entities, 1):
                 built = catalog.entity_items(entity, rev=lease.token)
@@ -107,15 +111,19 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
                 report.desired += len(built)
                 report.unchanged += plan.unchanged
                 report.put_keys += [(i.PK, i.SK) for i in plan.puts]
+                answers |= invalidation.answers_for_changes(plan.puts, [], stored)
                 pipeline.put(plan.puts)
                 if progress is not None:
                     progress(done, len(entities))
             report.delete_keys = sorted(k for k in stored if k not in desired_keys)
             pipeline.delete(report.delete_keys)
         report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
+        answers |= invalidation.answers_for_changes([], report.delete_keys, stored)
+        report.changed_paths = sorted(answers)
         if not dry_run:
             report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
-            cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}")
+            cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",
+                           changed_paths=report.changed_paths)
         return report
     finally:
         lease_release(lease)
@@ -196,12 +204,15 @@ def tasks_apply_in_bulk(tasks, *, token: int, writer: Writer | None = None) -> T
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     earlier = [item for task in tasks for item in task.invalidation_items]
     items = cdn.normalise_items([*earlier, *invalidation.items_for_changes(changed)])
-    PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(invalidation_items=items)
+    answers = sorted({*(path for task in tasks for path in task.changed_paths),
+                      *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
+    PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(invalidation_items=items, changed_paths=answers)
     result = writer.write_batch(plan)
     first, last = min(t.pk for t in tasks), max(t.pk for t in tasks)
-    cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk))
+    cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk),
+                   changed_paths=answers)
     return TaskOutcome(items_written=len(result.written), items_deleted=len(result.deleted),
-                       items_unchanged=plan.unchanged, invalidation_items=items)
+                       items_unchanged=plan.unchanged, invalidation_items=items, changed_paths=answers)
 
 
 # --- preview --------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ BATCH_WRITE_MAX = 25
 TRANSACT_MAX = 100
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
-_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev", "ExpressionAttributeNames": {"#rev": "rev"}}
+_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK", "ExpressionAttributeNames": {"#rev": "rev"}}
 _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
 
@@ -62,6 +62,7 @@ Key = tuple[str, str]
 class Stored:
     content_hash: str
     rev: int
+    listing: str | None = None  # a band row's GSI3PK: the reviewed or unreviewed list it shows in
 
 
 @dataclass
@@ -84,7 +85,8 @@ def _key(attrs: dict) -> Key:
 
 
 def _stored(attrs: dict) -> Stored:
-    return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")))
+    return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
+                  attrs.get("GSI3PK", {}).get("S"))
 
 
 def _key_attrs(key: Key) -> dict:

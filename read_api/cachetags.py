@@ -76,6 +76,53 @@ def for_items(items: Iterable) -> set[str]:
     return tags
 
 
+# --- the public answers an item serves (the schema's "serves" column), for people reading a publish --
+_LIST_PATHS = {
+    schema.FESTIVALS_PK: "/api/festivals",
+    schema.BANDS_PK: "/api/bands",
+    schema.BANDS_REVIEWED_PK: "/api/bands/reviewed",
+    schema.BANDS_UNREVIEWED_PK: "/api/bands/unreviewed",
+    schema.GENRES_PK: "/api/genres",
+    schema.ROLES_PK: "/api/roles",
+}
+_LISTING_PATHS = {schema.REVIEWED_GSI3PK: "/api/bands/reviewed", schema.UNREVIEWED_GSI3PK: "/api/bands/unreviewed"}
+_SUB_RESOURCE = {("FESTIVAL", "EDITIONS"): "editions", ("BAND", "FESTIVALS"): "festivals",
+                 ("GENRE", "BANDS"): "bands", ("ROLE", "MEMBERS"): "members"}
+_FAMILY = {"FESTIVAL": "festivals", "BAND": "bands", "GENRE": "genres", "ROLE": "roles"}
+
+
+def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
+    """The public paths whose answers read the item (pk, sk): what changes when it is written or deleted.
+
+    A list's path stands for all of its pages and filters (`/api/bands` also means
+    `?offset=100` and `?reviewed=true`). `listing` is a band row's GSI3PK: the row shows in
+    `/api/bands/reviewed` or `/api/bands/unreviewed` too. A festival's old key (`~ALIAS`)
+    answers every `/editions/{year}` under it, written `/editions/*`.
+    """
+    if pk in _LIST_PATHS:
+        paths = {_LIST_PATHS[pk]}
+        if pk == schema.BANDS_PK and listing in _LISTING_PATHS:
+            paths.add(_LISTING_PATHS[listing])
+        return paths
+    if sk.startswith(schema.UPCOMING_PREFIX):
+        return {"/api/festivals/upcoming"}
+    prefix, _, rest = pk.partition("#")
+    key, _, sub = rest.partition("#")
+    if prefix not in _FAMILY or not key:
+        raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
+    base = f"/api/{_FAMILY[prefix]}/{key}"
+    if not sub:
+        return {base}
+    if (prefix, sub) not in _SUB_RESOURCE:
+        raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
+    collection = f"{base}/{_SUB_RESOURCE[prefix, sub]}"
+    if sk.startswith(schema.EDITION_PREFIX):
+        return {collection, f"{collection}/{int(sk.removeprefix(schema.EDITION_PREFIX))}"}
+    if sk == schema.ALIAS:
+        return {collection, f"{collection}/*"}
+    return {collection}
+
+
 def header_value(tags: Iterable[str]) -> str:
     unique = list(dict.fromkeys(tags))
     return ",".join(unique[:MAX_TAGS])

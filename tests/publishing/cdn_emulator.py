@@ -102,8 +102,8 @@ CURRENT: list[CDNEmulator] = []
 class EmulatorBackend(RecordingBackend):
     """Publishing's CDN backend in these tests: records the invalidation and applies it to the emulator."""
 
-    def invalidate(self, *, items, reference, task=None):
-        invalidation = super().invalidate(items=items, reference=reference, task=task)
+    def invalidate(self, *, items, reference, task=None, changed_paths=()):
+        invalidation = super().invalidate(items=items, reference=reference, task=task, changed_paths=changed_paths)
         for emulator in CURRENT:
             emulator.invalidate(items)
         return invalidation

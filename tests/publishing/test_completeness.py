@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 
 from catalog import services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Role
+from publishing.models import Invalidation
 from publishing.worker import drain
 from tests import factories as f
 
-from .cdn_emulator import CURRENT, CDNEmulator
+from .cdn_emulator import CURRENT, CDNEmulator, comparable, origin
 from .scenarios import published_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dynamodb, pytest.mark.slow]
@@ -182,14 +183,30 @@ def emulator(publish_table, settings):
 def test_no_cached_answer_is_stale_after_any_publish(emulator, steps):
     for edit, index in steps:
         urls = traffic(seen_keys())
-        for url in urls:  # the public has been reading everything: it is all cached
-            emulator.get(url)
+        # The public has been reading everything: it is all cached (and equal to the origin, as checked below).
+        before = {url: comparable(*emulator.get(url)) for url in urls}
+        last_invalidation = Invalidation.objects.order_by("-id").values_list("id", flat=True).first() or 0
         edit(index)
         report = drain()
         assert report.failed == 0, report.errors
-        urls = traffic(seen_keys())
-        assert emulator.stale(urls) == [], f"stale after {edit.__name__}({index})"
+        assert emulator.stale(traffic(seen_keys())) == [], f"stale after {edit.__name__}({index})"
         assert all("/*" != item for batch in emulator.invalidations for item in batch)
+        # What the admin shows as the public answers changed names every answer that did change.
+        recorded = [p for i in Invalidation.objects.filter(id__gt=last_invalidation) for p in i.changed_paths]
+        changed = [url for url in urls if comparable(*_origin_answer(url)) != before[url]]
+        missing = [url for url in changed if not any(_covers(path, url) for path in recorded)]
+        assert missing == [], f"changed answers not listed after {edit.__name__}({index}): {missing}"
+
+
+def _origin_answer(url):
+    status, _, body = origin(url)
+    return status, body
+
+
+def _covers(path: str, url: str) -> bool:
+    """A recorded path stands for its answer with any query string; `…/*` for every path under it."""
+    url_path = url.split("?", 1)[0]
+    return url_path == path or (path.endswith("/*") and url_path.startswith(path[:-1]))
 
 
 def test_the_emulator_can_see_staleness(emulator, settings):

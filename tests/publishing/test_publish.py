@@ -71,7 +71,16 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
         "#band:metallica", "#bands", "#festival:hellfest", "#genre:heavy-metal", "#genre:thrash-metal",
         "#role:guitar", "#role:vocals",
     ])
-    assert Invalidation.objects.get(task=task).items == task.invalidation_items
+    invalidation = Invalidation.objects.get(task=task)
+    assert invalidation.items == task.invalidation_items
+    # What people read in the admin: the public answers that changed, each list standing for all its pages.
+    listing = "/api/bands/reviewed" if world.metallica.reviewed else "/api/bands/unreviewed"
+    assert invalidation.changed_paths == task.changed_paths == sorted([
+        "/api/bands", listing, "/api/bands/metallica",
+        "/api/festivals/hellfest", "/api/festivals/hellfest/editions", "/api/festivals/hellfest/editions/2026",
+        "/api/genres/heavy-metal/bands", "/api/genres/thrash-metal/bands",
+        "/api/roles/guitar/members", "/api/roles/vocals/members",
+    ])
     assert_table_is_what_republish_builds()
 
 

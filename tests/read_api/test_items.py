@@ -138,3 +138,34 @@ def test_items_round_trip_through_the_table(dynamodb_table):
     assert stored.body == built[0].body and stored.rev == 2
     rows = list(Item.gsi1.query("UPCOMING"))
     assert {type(r) for r in rows} == {schema.UpcomingItem}
+
+
+@pytest.mark.parametrize(("pk", "sk", "listing", "paths"), [
+    ("FESTIVAL#wacken", "METADATA", None, {"/api/festivals/wacken"}),
+    ("FESTIVAL#wacken", "UPCOMING#2026", None, {"/api/festivals/upcoming"}),
+    ("FESTIVAL#wacken#EDITIONS", "#SUMMARY", None, {"/api/festivals/wacken/editions"}),
+    ("FESTIVAL#wacken#EDITIONS", "EDITION#2026", None,
+     {"/api/festivals/wacken/editions", "/api/festivals/wacken/editions/2026"}),
+    ("FESTIVAL#old-key#EDITIONS", "~ALIAS", None, {"/api/festivals/old-key/editions", "/api/festivals/old-key/editions/*"}),
+    ("METADATA#FESTIVALS", "FESTIVAL#wacken", None, {"/api/festivals"}),
+    ("METADATA#FESTIVALS", "#SUMMARY", None, {"/api/festivals"}),
+    ("BAND#metallica", "METADATA", None, {"/api/bands/metallica"}),
+    ("BAND#metallica#FESTIVALS", "FESTIVAL#wacken#2026", None, {"/api/bands/metallica/festivals"}),
+    ("METADATA#BANDS", "BAND#metallica", "BANDS#REVIEWED", {"/api/bands", "/api/bands/reviewed"}),
+    ("METADATA#BANDS", "BAND#metallica", "BANDS#UNREVIEWED", {"/api/bands", "/api/bands/unreviewed"}),
+    ("METADATA#BANDS", "BAND#metallica", None, {"/api/bands"}),
+    ("METADATA#BANDS#UNREVIEWED", "#SUMMARY", None, {"/api/bands/unreviewed"}),
+    ("GENRE#thrash-metal", "METADATA", None, {"/api/genres/thrash-metal"}),
+    ("GENRE#thrash-metal#BANDS", "BAND#metallica", None, {"/api/genres/thrash-metal/bands"}),
+    ("METADATA#GENRES", "GENRE#thrash-metal", None, {"/api/genres"}),
+    ("ROLE#vocals#MEMBERS", "MEMBER#metallica#000", None, {"/api/roles/vocals/members"}),
+    ("METADATA#ROLES", "#SUMMARY", None, {"/api/roles"}),
+])
+def test_each_item_names_the_public_answers_it_serves(pk, sk, listing, paths):
+    assert cachetags.answer_paths(pk, sk, listing) == paths
+
+
+@pytest.mark.parametrize(("pk", "sk"), [("NOPE#x", "METADATA"), ("BAND#x#UNKNOWN", "#SUMMARY"), ("BAND#", "METADATA")])
+def test_an_unknown_item_key_is_an_error_not_a_guess(pk, sk):
+    with pytest.raises(ValueError, match="no public answer"):
+        cachetags.answer_paths(pk, sk)
