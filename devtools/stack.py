@@ -106,6 +106,8 @@ def _oidc_provider(env: dict):
     users = ", ".join(f"{u['login']}/{u['password']} ({', '.join(u['groups']) or 'no admin group'})"
                       for u in provider_users().values())
     print(f"OpenID provider on {provider.issuer} — sign in with SSO as: {users}", flush=True)
+    print("  a bearer token for the admin API: python3 -m uv run python -m devtools.oidc_provider token editor",
+          flush=True)
     return provider.process
 
 

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Identity
 from audit.models import AuditAction, AuditEntry
+from devtools import oidc_provider as local_provider
 from devtools.oidc_provider import provider_users
 from tests import factories
 
@@ -32,6 +33,15 @@ def test_an_access_token_from_the_provider_writes_as_its_person(sso_settings, oi
     entry = AuditEntry.objects.filter(action=AuditAction.UPDATE, actor_sub=sub).latest("id")
     assert entry.source == "api" and entry.actor == Identity.objects.get(sub=sub).user
     assert_envelope(client.delete("/api/admin/bands/metallica"), 403, "FORBIDDEN")  # editors do not delete
+
+
+@pytest.mark.oidc
+def test_the_local_token_command_gives_a_tester_a_working_bearer_token(sso_settings, oidc_provider, capsys):
+    assert local_provider.main(["--port", str(oidc_provider.port), "token", "viewer"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert bearer(token).get("/api/admin/stats").status_code == 200
+    assert local_provider.main(["--port", "9", "token", "viewer"]) == 1  # nothing listens: a clear message
+    assert "is `make run` running?" in capsys.readouterr().err
 
 
 @pytest.mark.oidc
