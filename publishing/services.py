@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from catalog.snapshots import build_snapshot
 
-from . import cdn, invalidation
+from . import cdn, conf, invalidation
 from .models import PublishTask
 from .projector import Entity, PublicCatalog, entities_for_task
 from .writer import BATCH_WRITE_MAX, Writer
@@ -130,9 +130,13 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
 
 
 class BatchPipeline:
-    """Full batches of 25 handed to one writer thread (one BatchWriteItem stream), errors re-raised on exit."""
+    """Full batches of 25 handed to writer threads (`streams` BatchWriteItem streams), errors re-raised on exit.
 
-    def __init__(self, writer: Writer, *, enabled: bool = True, depth: int = 8):
+    Every item of a republish is written once and unconditionally, so the order between
+    batches does not matter and two streams may run side by side.
+    """
+
+    def __init__(self, writer: Writer, *, enabled: bool = True, depth: int = 8, streams: int | None = None):
         import queue
         import threading
 
@@ -140,7 +144,9 @@ class BatchPipeline:
         self.buffer: list[dict] = []
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="republish-writer", daemon=True)
+        streams = streams or conf.get("PUBLISH_WRITE_STREAMS")
+        self.threads = [threading.Thread(target=self._run, name=f"republish-writer-{n}", daemon=True)
+                        for n in range(streams)]
 
     def __enter__(self):
         if self.enabled:
@@ -148,7 +154,8 @@ class BatchPipeline:
             # answer arrives instead of after the default 5 ms of projection.
             self.switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(0.0005)
-            self.thread.start()
+            for thread in self.threads:
+                thread.start()
         return self
 
     def _run(self):
@@ -181,8 +188,10 @@ class BatchPipeline:
         if self.buffer and exc_type is None:
             self.queue.put(self.buffer)
         self.buffer = []
-        self.queue.put(None)
-        self.thread.join()
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
         sys.setswitchinterval(self.switch_interval)
         if exc_type is None and self.error is not None:
             raise self.error

@@ -273,6 +273,8 @@ PUBLISH_RETRY_BASE_SECONDS = env_int("PUBLISH_RETRY_BASE_SECONDS", 5)
 PUBLISH_RETRY_MAX_SECONDS = env_int("PUBLISH_RETRY_MAX_SECONDS", 900)
 # How long a worker holds the publishing lease without renewing it (above the worker Lambda's timeout).
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 120)
+# BatchWriteItem streams side by side in a republish (UnprocessedItems are retried with backoff).
+PUBLISH_WRITE_STREAMS = max(1, env_int("PUBLISH_WRITE_STREAMS", 2))
 # Every log line names the actor of the current request, API call or command (audit.logging).
 LOGGING.setdefault("filters", {})["audit_context"] = {"()": "audit.logging.AuditContextFilter"}
 LOGGING["handlers"]["console"].setdefault("filters", []).append("audit_context")

@@ -1,5 +1,6 @@
 """`republish` rebuilds the table from the database alone; `ensure_table` creates it; `publish_pending` drains."""
 
+import threading
 from io import StringIO
 
 import pytest
@@ -8,6 +9,9 @@ from django.core.management.base import CommandError
 
 from publishing.models import Invalidation, PublishTask, TaskStatus
 from publishing.projector import PublicCatalog
+from publishing.services import republish
+from publishing.writer import WriteFailed, Writer
+from tests import factories
 
 from .scenarios import published_world
 
@@ -38,6 +42,41 @@ def test_republish_writes_then_second_run_writes_nothing(publish_table, table_du
     second = run("republish")
     assert f"wrote 0, deleted 0, unchanged {len(expected)}" in second
     assert Invalidation.objects.count() == 1  # nothing changed, nothing invalidated
+
+
+class FailingWriter(Writer):
+    """A real writer whose third BatchWriteItem fails, as DynamoDB refusing mid-republish would."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def batch_write(self, requests):
+        with self.lock:
+            self.calls += 1
+            failing = self.calls == 3
+        if failing:
+            raise WriteFailed("BatchWriteItem left 25 items unprocessed")
+        return super().batch_write(requests)
+
+
+def test_a_write_failing_in_any_stream_fails_the_republish_and_the_next_run_repairs(publish_table, table_dump, settings):
+    published_world()
+    for n in range(60):  # enough items for several batches in every stream
+        factories.approved(factories.band(f"band-{n:02d}", f"Band {n:02d}"))
+    settings.PUBLISH_WRITE_STREAMS = 3
+    with pytest.raises(WriteFailed):
+        republish(writer=FailingWriter())
+    assert not Invalidation.objects.exists()  # nothing is invalidated for a republish that failed
+    catalog = PublicCatalog()
+    expected = {(i.PK, i.SK) for i in catalog.items_for(catalog.all_entities(), rev=0)}
+    assert set(table_dump()) < expected  # part was written
+
+    report = republish()
+    assert report.puts == len(expected) - report.unchanged and report.deletes == 0
+    assert set(table_dump()) == expected
+    assert "would write 0, would delete 0" in run("republish", "--dry-run")
 
 
 def test_republish_deletes_what_is_no_longer_published_and_repairs_drift(publish_table, table_dump):
