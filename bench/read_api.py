@@ -3,7 +3,8 @@
 `python -m bench.read_api` starts DynamoDB Local and a temporary SQLite catalog, fills
 both with the same synthetic data (read_api's item builders / the catalog models), and
 prints, with ratios:
-  cold start   fresh process: import a handler + first answer, vs django.setup() + the DRF view's first answer
+  cold start   fresh process: import a handler + first answer, vs django.setup() + the DRF view's first answer,
+               with compiled bytecode present (as deployed) and without (every import compiles first)
   warm         per-request time of /api/bands/{key} and /api/festivals: handler vs DRF view vs bare boto3 call
   cost         DynamoDB requests and consumed read capacity per endpoint; /api/bands page 1 vs page 17 (cursor)
 Module-level imports are the standard library only: the child processes measure their own imports.
@@ -294,11 +295,22 @@ def measure() -> list[tuple[str, str, str, str]]:
         subprocess.run([sys.executable, "-m", "bench.read_api", "--django", "fill"], cwd=ROOT, env=env, check=True)
         print("filled the SQLite catalog; measuring …", file=sys.stderr, flush=True)
 
-        # cold start: fresh processes, ours and DRF alternating so that machine load hits both alike
+        # cold start: fresh processes, ours and DRF alternating so that machine load hits both alike;
+        # with compiled bytecode (as deployed: our zip carries it, Lambda's botocore and a Zappa
+        # package have it) and without any (every import compiles its source first).
+        no_bytecode = tempfile.TemporaryDirectory(prefix="bench-no-pyc-")
+        conditions = (("bytecode", env),
+                      ("no bytecode", {**env, "PYTHONPYCACHEPREFIX": no_bytecode.name}))
         for mode, label in (("band", f"/api/bands/{BAND_KEY}"), ("festivals", "/api/festivals")):
-            ours, drf = _cold_pair([sys.executable, "-m", "bench.read_api", "--read-api", mode],
-                                   [sys.executable, "-m", "bench.read_api", "--django", mode], env)
-            rows.append((f"cold start {label}", f"{ours:.0f} ms", f"DRF {drf:.0f} ms", f"{ours / drf:.2f}× of DRF"))
+            ours_command = [sys.executable, "-m", "bench.read_api", "--read-api", mode]
+            drf_command = [sys.executable, "-m", "bench.read_api", "--django", mode]
+            for command in (ours_command, drf_command):  # writes the bytecode the first condition reads
+                _cold_once(command, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
+            for condition, condition_env in conditions:
+                ours, drf = _cold_pair(ours_command, drf_command, condition_env)
+                rows.append((f"cold start {label} ({condition})", f"{ours:.0f} ms", f"DRF {drf:.0f} ms",
+                             f"{ours / drf:.2f}× of DRF"))
+        no_bytecode.cleanup()
 
         # warm, all in this process and interleaved: handler, bare boto3 call of the same items, DRF view
         import boto3

@@ -4,6 +4,8 @@ These check shape and types only (400 when wrong); references to other records (
 role keys) are checked by the views (422), rules of the record by the model (422).
 """
 
+import datetime
+
 from rest_framework import serializers
 
 from catalog.currencies import CURRENCY_CHOICES
@@ -112,18 +114,23 @@ class CacheInvalidateSerializer(serializers.Serializer):
 
 
 class DateOrDateTimeField(serializers.Field):
-    """`2025-11-23` or `2025-11-23T10:00:00Z`; a bare date is returned as a date."""
+    """`2025-11-23` or `2025-11-23T10:00:00Z`; a bare date is returned as a date, a date-time
+    without an offset is read in the project's time zone (UTC)."""
 
     def to_internal_value(self, data):
+        from django.utils import timezone
         from django.utils.dateparse import parse_date, parse_datetime
 
         text = str(data).strip()
         try:
-            value = parse_datetime(text) or parse_date(text)
+            # The date first: parse_datetime would read a bare date as midnight (fromisoformat).
+            value = parse_date(text) or parse_datetime(text)
         except ValueError:
             value = None
         if value is None:
             raise serializers.ValidationError("Use a date (2025-11-23) or an ISO 8601 date-time.")
+        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+            value = timezone.make_aware(value)
         return value
 
     def to_representation(self, value):

@@ -6,6 +6,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PUBLISH_ON_COMMIT = False
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# No collectstatic in tests: WhiteNoise serves from the apps' static folders, found per request.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405  (tests assert on behaviour, not log noise)
 

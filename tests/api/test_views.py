@@ -252,3 +252,5 @@ def test_swagger_ui_is_served_from_our_static_files(client):
     assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
     # collectstatic (and so WhiteNoise in production) picks the bundle up from the installed app.
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    bundle = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and b"SwaggerUIBundle" in b"".join(bundle.streaming_content)

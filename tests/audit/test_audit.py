@@ -77,6 +77,18 @@ def test_api_audit_filters(key_client):
     assert_envelope(viewer.get("/api/admin/audit", {"limit": 0}), 400, "VALIDATION_ERROR")
 
 
+def test_api_audit_dates_a_bare_end_date_includes_that_whole_day(key_client):
+    _entry_at(0, action=AuditAction.UPDATE, actor_name="carol")  # earlier today
+    viewer = key_client("AdminViewer")
+    today = timezone.now().date().isoformat()
+    assert [e["user"] for e in viewer.get("/api/admin/audit", {"endDate": today, "action": "update"}).json()["entries"]] \
+        == ["carol"]
+    assert viewer.get("/api/admin/audit", {"startDate": today, "action": "update"}).json()["count"] == 1
+    future = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")  # no offset: UTC
+    assert viewer.get("/api/admin/audit", {"startDate": future}).json()["count"] == 0
+    assert viewer.get("/api/admin/audit", {"endDate": future, "action": "update"}).json()["count"] == 1
+
+
 def test_api_has_no_way_to_change_audit_entries(key_client):
     full = key_client("AdminFull")
     for method in ("post", "put", "delete", "patch"):
