@@ -130,3 +130,15 @@ def test_catalog_admin_shows_a_failed_publish_on_the_record(admin_client, settin
     assert "FAILED" in text and "DynamoDB unreachable" in text
     page = admin_client.get(f"/admin/catalog/band/{band.pk}/change/").content.decode()
     assert "DynamoDB unreachable" in page
+
+
+def test_invalidations_page_shows_the_items_sent_and_the_answers_that_changed(client):
+    from publishing.models import Invalidation, InvalidationStatus
+
+    answers = [f"/api/bands/band-{n:02d}" for n in range(14)]
+    Invalidation.objects.create(caller_reference="ref-1", items=["#band:band-00", "#bands"],
+                                changed_paths=answers, status=InvalidationStatus.RECORDED)
+    login(client, "AdminViewer")
+    page = client.get(reverse("admin:publishing_invalidation_changelist")).content.decode()
+    assert "#band:band-00 #bands" in page
+    assert " ".join(answers[:12]) in page and "/api/bands/band-12" not in page and "… and 2 more" in page
