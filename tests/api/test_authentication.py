@@ -40,6 +40,8 @@ def test_the_local_token_command_gives_a_tester_a_working_bearer_token(sso_setti
     assert local_provider.main(["--port", str(oidc_provider.port), "token", "viewer"]) == 0
     token = capsys.readouterr().out.strip()
     assert bearer(token).get("/api/admin/stats").status_code == 200
+    first_call = AuditEntry.objects.get(action=AuditAction.UPDATE, actor_sub=provider_users()["viewer"]["sub"])
+    assert first_call.source == "api" and first_call.detail["created"] and first_call.changes["groups"][1] == ["AdminViewer"]
     assert local_provider.main(["--port", "9", "token", "viewer"]) == 1  # nothing listens: a clear message
     assert "is `make run` running?" in capsys.readouterr().err
 
