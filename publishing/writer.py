@@ -125,31 +125,23 @@ class Writer:
                 raise WriteFailed("BatchGetItem left keys unprocessed after every retry")
         return found
 
+    def _items(self, operation: str, **kwargs):
+        """Every item a Query or Scan returns, page after page (botocore's paginator)."""
+        for page in self.client.get_paginator(operation).paginate(TableName=self.table, **kwargs):
+            yield from page["Items"]
+
+    def _partition(self, pk: str, **kwargs):
+        return self._items("query", KeyConditionExpression="PK = :pk",
+                           ExpressionAttributeValues={":pk": {"S": pk}}, **kwargs)
+
     def _query_partition(self, pk: str) -> dict[Key, Stored]:
-        found: dict[Key, Stored] = {}
-        kwargs = {
-            "TableName": self.table, "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}}, **_PROJECTION,
-        }
-        while True:
-            page = self.client.query(**kwargs)
-            found.update({_key(a): _stored(a) for a in page["Items"]})
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return {_key(a): _stored(a) for a in self._partition(pk, **_PROJECTION)}
 
     def read_items(self, partitions) -> dict[Key, dict]:
         """Whole items (attribute values) in these partitions and keys (the admin preview shows their bodies)."""
         found: dict[Key, dict] = {}
         for pk in sorted({pk for pk, sk in partitions if sk is None}):
-            kwargs = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                      "ExpressionAttributeValues": {":pk": {"S": pk}}}
-            while True:
-                page = self.client.query(**kwargs)
-                found.update({_key(a): a for a in page["Items"]})
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            found.update({_key(a): a for a in self._partition(pk)})
         for pk, sk in sorted({(pk, sk) for pk, sk in partitions if sk is not None}):
             answer = self.client.get_item(TableName=self.table, Key=_key_attrs((pk, sk)))
             if "Item" in answer:
@@ -157,25 +149,11 @@ class Writer:
         return found
 
     def scan(self) -> dict[Key, Stored]:
-        found: dict[Key, Stored] = {}
-        kwargs = {"TableName": self.table, **_PROJECTION}
-        while True:
-            page = self.client.scan(**kwargs)
-            found.update({_key(a): _stored(a) for a in page["Items"]})
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION)}
 
     def dump(self) -> dict[Key, dict]:
         """Every item, whole (tests compare tables with it)."""
-        found: dict[Key, dict] = {}
-        kwargs = {"TableName": self.table}
-        while True:
-            page = self.client.scan(**kwargs)
-            found.update({_key(a): a for a in page["Items"]})
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return {_key(a): a for a in self._items("scan")}
 
     # --- deciding -------------------------------------------------------------------------------
     @staticmethod
