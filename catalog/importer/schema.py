@@ -89,6 +89,21 @@ class _Checker:
             if name in record:
                 self.expect(record[name], (str,), f"{path}.{name}", "a string", label)
 
+    def objects(self, value, path: str, label: str):
+        """The (path, entry) pairs of an optional list of objects, in order; what is not an object is recorded."""
+        if not self.expect(value, (list,), path, "a list", label):
+            return
+        for index, entry in enumerate(value):
+            entry_path = f"{path}[{index}]"
+            if self.expect(entry, (dict,), entry_path, "an object", label, optional=False):
+                yield entry_path, entry
+
+    def strings(self, value, path: str, label: str) -> None:
+        """An optional list of strings."""
+        if self.expect(value, (list,), path, "a list of strings", label):
+            for index, item in enumerate(value):
+                self.expect(item, (str,), f"{path}[{index}]", "a string", label, optional=False)
+
 
 def _label(kind: str, record: dict) -> str:
     for field in ("key", "name"):
@@ -149,16 +164,11 @@ def _festival(check: _Checker, record: dict, path: str) -> None:
             parse_price(record["ticketPrice"], CURRENCY_CODES)
         except ValueError as exc:
             check.error(f"{path}.ticketPrice", f"{_show(record['ticketPrice'])} {exc}", label)
-    lineup = record.get("bands")
-    if check.expect(lineup, (list,), f"{path}.bands", "a list", label):
-        for index, entry in enumerate(lineup):
-            entry_path = f"{path}.bands[{index}]"
-            if not check.expect(entry, (dict,), entry_path, "an object", label, optional=False):
-                continue
-            check.text_fields(entry, ("key", "name"), entry_path, label)
-            size = entry.get("size")
-            if check.expect(size, (int,), f"{entry_path}.size", "a billing size 0–3", label) and not 0 <= size <= 3:
-                check.error(f"{entry_path}.size", f"{size} is not a billing size (0–3)", label)
+    for entry_path, entry in check.objects(record.get("bands"), f"{path}.bands", label):
+        check.text_fields(entry, ("key", "name"), entry_path, label)
+        size = entry.get("size")
+        if check.expect(size, (int,), f"{entry_path}.size", "a billing size 0–3", label) and not 0 <= size <= 3:
+            check.error(f"{entry_path}.size", f"{size} is not a billing size (0–3)", label)
 
 
 def _band(check: _Checker, record: dict, path: str) -> None:
@@ -166,18 +176,7 @@ def _band(check: _Checker, record: dict, path: str) -> None:
     check.text_fields(record, ("key", "name", "country", "description", "logo", "headlineImage", "website", "spotify"),
                       path, label)
     check.expect(record.get("reviewed"), (bool,), f"{path}.reviewed", "true or false", label)
-    genres = record.get("genres")
-    if check.expect(genres, (list,), f"{path}.genres", "a list of strings", label):
-        for index, genre in enumerate(genres):
-            check.expect(genre, (str,), f"{path}.genres[{index}]", "a string", label, optional=False)
-    members = record.get("members")
-    if check.expect(members, (list,), f"{path}.members", "a list", label):
-        for index, member in enumerate(members):
-            member_path = f"{path}.members[{index}]"
-            if not check.expect(member, (dict,), member_path, "an object", label, optional=False):
-                continue
-            check.text_fields(member, ("name", "role"), member_path, label)
-            roles = member.get("roles")
-            if check.expect(roles, (list,), f"{member_path}.roles", "a list of strings", label):
-                for role_index, role in enumerate(roles):
-                    check.expect(role, (str,), f"{member_path}.roles[{role_index}]", "a string", label, optional=False)
+    check.strings(record.get("genres"), f"{path}.genres", label)
+    for member_path, member in check.objects(record.get("members"), f"{path}.members", label):
+        check.text_fields(member, ("name", "role"), member_path, label)
+        check.strings(member.get("roles"), f"{member_path}.roles", label)
