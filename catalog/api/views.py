@@ -133,6 +133,19 @@ def _save(request, record, data, *, created: bool, save_related=None, kind: str,
     return response
 
 
+def _working_copy(kind: str, record):
+    """GET of a record: its working copy, with its version as the ETag (for If-Match)."""
+    response = Response({kind: _present(record, created=False)})
+    response["ETag"] = f'"{record.version}"'
+    return response
+
+
+def _refuse_key_change(data, key: str) -> None:
+    if data.get("key") not in (None, key):
+        raise ApiError(status_code=400, code="VALIDATION_ERROR",
+                       message="Renaming a key is a deliberate action: use the admin's rename.")
+
+
 def _taken(model, key: str) -> None:
     if model.objects.filter(key=key).exists():
         raise ApiError(status_code=409, code="RESOURCE_ALREADY_EXISTS",
@@ -176,18 +189,13 @@ class FestivalListView(AdminAPIView):
 class FestivalDetailView(AdminAPIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A festival's working copy, version and review state")
     def get(self, request, key):
-        festival = get_object_or_404(Festival, key=key)
-        response = Response({"festival": _present(festival, created=False)})
-        response["ETag"] = f'"{festival.version}"'
-        return response
+        return _working_copy("festival", get_object_or_404(Festival, key=key))
 
     @extend_schema(request=serializers.FestivalSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Update a festival")
     def put(self, request, key):
         festival = get_object_or_404(Festival, key=key)
         data = _validated(serializers.FestivalSerializer, request.data)
-        if data.get("key") not in (None, key):
-            raise ApiError(status_code=400, code="VALIDATION_ERROR",
-                           message="Renaming a key is a deliberate action: use the admin's rename.")
+        _refuse_key_change(data, key)
         _apply_festival(festival, data)
         return _save(request, festival, data, created=False, kind="festival")
 
@@ -314,18 +322,13 @@ class BandDetailView(AdminAPIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="A band's working copy, version and review state")
     def get(self, request, key):
-        band = get_object_or_404(Band, key=key)
-        response = Response({"band": _present(band, created=False)})
-        response["ETag"] = f'"{band.version}"'
-        return response
+        return _working_copy("band", get_object_or_404(Band, key=key))
 
     @extend_schema(request=serializers.BandSerializer, responses={200: OpenApiTypes.OBJECT}, summary="Update a band (spec Example 4)")
     def put(self, request, key):
         band = get_object_or_404(Band, key=key)
         data = _validated(serializers.BandSerializer, request.data)
-        if data.get("key") not in (None, key):
-            raise ApiError(status_code=400, code="VALIDATION_ERROR",
-                           message="Renaming a key is a deliberate action: use the admin's rename.")
+        _refuse_key_change(data, key)
         validation, save_parts = _apply_band(band, data)
         return _save(request, band, data, created=False, save_related=save_parts, kind="band",
                      extra={"validation": validation})
@@ -389,9 +392,7 @@ def _simple_views(model, serializer_class, kind: str, fields: dict):
         def put(self, request, key):
             record = get_object_or_404(model, key=key)
             data = _validated(serializer_class, request.data)
-            if data.get("key") not in (None, key):
-                raise ApiError(status_code=400, code="VALIDATION_ERROR",
-                               message="Renaming a key is a deliberate action: use the admin's rename.")
+            _refuse_key_change(data, key)
             apply(record, data)
             return _save(request, record, data, created=False, kind=kind)
 
