@@ -5,12 +5,10 @@ instance is in memory: restarting it would lose the table), stops it between two
 transactions of one publish, and starts it again.
 """
 
-import threading
 import time
 
 import boto3
 import pytest
-from django.db import connection
 from django.utils import timezone
 from moto import mock_aws
 
@@ -22,6 +20,7 @@ from publishing.projector import PublicCatalog
 from publishing.worker import drain
 from publishing.writer import Writer
 
+from .concurrency import drain_in_parallel
 from .scenarios import published_world
 from .test_cdn import make_distribution
 
@@ -173,24 +172,7 @@ def test_two_workers_publishing_at_once_leave_the_table_republish_would_build(pu
         time.sleep(0.01)
         return original(task, token=token, writer=writer)
 
-    errors = []
-
-    def run(name):
-        try:
-            deadline = time.monotonic() + 120
-            while PublishTask.objects.exclude(status=TaskStatus.DONE).exists() and time.monotonic() < deadline:
-                drain(worker_id=name, apply=recording_apply, wait_for_lease=0.2)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f"w{n}",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    drain_in_parallel(recording_apply, seconds=120)
     assert sorted(applied) == sorted(PublishTask.objects.values_list("pk", flat=True))  # each once
     assert strip_rev(publish_table.dump()) == expected_table()
     assert '"name":"metallica take 5"' in publish_table.dump()[("BAND#metallica", "METADATA")]["body"]["S"]

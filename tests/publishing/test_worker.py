@@ -5,13 +5,14 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from publishing import worker
 from publishing.models import DrainLease, PublishTask, TaskStatus
 from publishing.services import TaskOutcome
+
+from .concurrency import drain_in_parallel
 
 
 def make_task(kind="band", pk=1, key="b", **fields) -> PublishTask:
@@ -126,24 +127,7 @@ def test_retry_now_makes_a_failed_task_due():
 def test_two_workers_draining_at_once_apply_each_task_once_and_in_order():
     tasks = [make_task(pk=n % 4, key=f"b{n % 4}") for n in range(24)]
     recorder = Recorder(delay=0.005)
-    errors = []
-
-    def run(name):
-        try:
-            deadline = time.monotonic() + 60
-            while PublishTask.objects.exclude(status=TaskStatus.DONE).exists() and time.monotonic() < deadline:
-                worker.drain(worker_id=name, apply=recorder, wait_for_lease=0.2)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f"worker-{n}",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    drain_in_parallel(recorder)
     assert sorted(recorder.applied) == [t.pk for t in tasks]  # every task exactly once
     by_record: dict[int, list[int]] = {}
     for pk in recorder.applied:
