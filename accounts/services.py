@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import AuditAction, AuditSource
+from audit.models import AuditAction
 from audit.services import audit_record
 
 from .groups import ADMIN_GROUPS, FULL
@@ -136,10 +136,8 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
         identity.last_sign_in_at = now
         identity.save()
     if created or change["added"] or change["removed"]:
-        # A bearer call re-syncs before the API sets its audit context: name the source here.
-        where = {"source": AuditSource.API} if source == "api" else {}
         audit_record(
-            action=AuditAction.UPDATE, obj=user, user=user, actor_sub=sub, **where,
+            action=AuditAction.UPDATE, obj=user, user=user, actor_sub=sub,
             changes={"groups": [sorted(set(wanted) - set(change["added"]) | set(change["removed"])), wanted]},
             detail={"reason": "groups re-synced from the identity provider", "via": source, "created": created},
         )

@@ -12,6 +12,8 @@ from rest_framework import authentication, exceptions
 
 from accounts.services import SignInRefused, api_key_authenticate, identity_sign_in
 from accounts.tokens import ProviderUnavailable, TokenInvalid, verify_access_token
+from audit.context import audit_context
+from audit.models import AuditSource
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,10 @@ class CognitoAccessTokenAuthentication(authentication.BaseAuthentication):
         except ProviderUnavailable as exc:
             raise exceptions.AuthenticationFailed("The access token could not be checked right now.") from exc
         try:
-            user = identity_sign_in(claims=claims, issuer=settings.OIDC_OP_ISSUER, source="api")
+            # Authentication runs before the view sets the API's audit context: what the sign-in
+            # records (a group re-sync) comes from the API too.
+            with audit_context(source=AuditSource.API):
+                user = identity_sign_in(claims=claims, issuer=settings.OIDC_OP_ISSUER, source="api")
         except SignInRefused as exc:
             raise exceptions.PermissionDenied(exc.reason) from exc
         return user, ApiCredential(kind="bearer", sub=str(claims["sub"]), client_id=str(claims.get("client_id", "")))
