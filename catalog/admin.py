@@ -196,12 +196,15 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(reverse(f"admin:catalog_{self.opts.model_name}_change", args=[object_id]))
 
     # --- workflow: bulk actions -------------------------------------------------------------
-    def _run_workflow(self, request, queryset, name: str) -> None:
+    def _run_workflow(self, request, records, name: str, *, versions: dict | None = None, reason: str = "") -> None:
+        """Apply one workflow step to each record; `versions` maps a pk to the version the user saw."""
         service, _, done = WORKFLOW_ACTIONS[name]
+        extra = {"reason": reason} if name == "return_to_draft" and reason else {}
         succeeded, failures = 0, []
-        for record in queryset:
+        for record in records:
+            expected = (versions or {}).get(record.pk)
             try:
-                service(record=record, user=request.user)
+                service(record=record, user=request.user, expected_version=expected, **extra)
                 succeeded += 1
             except (ValidationError, PermissionDenied) as exc:
                 failures.append(f"{record}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
@@ -217,7 +220,28 @@ class ReviewableAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Approve selected (make them public)", permissions=["approve"])
     def approve_selected(self, request, queryset):
-        self._run_workflow(request, queryset, "approve")
+        """Approval names the versions approved: a confirmation page lists each record at the version the
+        approver sees, and only those versions are approved (a record changed since is refused)."""
+        if request.POST.get("post") == "yes":
+            versions = {}
+            for record in queryset:
+                raw = request.POST.get(f"version-{record.pk}", "")
+                versions[record.pk] = int(raw) if raw.isdigit() else -1
+            self._run_workflow(request, queryset, "approve", versions=versions)
+            return None
+        records = list(queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Approve {len(records)} {self.opts.verbose_name_plural}?",
+            "records": [
+                {"record": r, "change_url": reverse(f"admin:catalog_{self.opts.model_name}_change", args=[r.pk]),
+                 "approvable": r.review_status == ReviewStatus.IN_REVIEW}
+                for r in records
+            ],
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
 
     @admin.action(description="Return selected to draft", permissions=["approve"])
     def return_selected_to_draft(self, request, queryset):
@@ -248,7 +272,10 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         change_url = reverse(f"admin:catalog_{self.opts.model_name}_change", args=[record.pk])
         if request.method != "POST" or name not in WORKFLOW_ACTIONS:
             return HttpResponseRedirect(change_url)
-        self._run_workflow(request, self.model.objects.filter(pk=record.pk), name)
+        # The button carries the version shown on the page: the step applies to that version only.
+        raw = request.POST.get("version", "")
+        versions = {record.pk: int(raw)} if raw.isdigit() else None
+        self._run_workflow(request, [record], name, versions=versions, reason=request.POST.get("reason", ""))
         return HttpResponseRedirect(change_url)
 
     def rename_view(self, request, object_id):

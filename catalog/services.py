@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from audit.models import AuditAction
@@ -50,6 +49,18 @@ class ConcurrentEditError(ValidationError):
         )
 
 
+class VersionRequiredError(WorkflowError):
+    """A person's approval must name the version it approves."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(
+            f"Approving “{record}” needs the version you reviewed (the record's version, e.g. If-Match: "
+            f"\"{record.version}\"), so that a change made after your review is never approved unseen.",
+            code="version_required",
+        )
+
+
 def audit_record(*, user=None, **fields):
     """Audit as `user` when a service was given one; otherwise as the actor of the current context."""
     if user is not None:
@@ -78,51 +89,71 @@ def _publish_signal(record, change: str, *, before=None, after=None, previous_ke
 
 # --- Saving the working copy ------------------------------------------------------------------
 
+# Fields that only the workflow writes. A content save never writes them, so a copy loaded before
+# a workflow step (approve, unpublish, ...) cannot undo that step when it is saved later.
+WORKFLOW_FIELDS = frozenset({
+    "review_status", "submitted_by", "submitted_at", "approved_by", "approved_at",
+    "published_snapshot", "published_revision", "version", "import_hash", "import_version", "created_at",
+})
+
+
+def content_fields(model) -> list[str]:
+    """The concrete fields an editor's save may write (everything but the workflow's own fields)."""
+    return [
+        field.name for field in model._meta.concrete_fields
+        if not field.primary_key and field.name not in WORKFLOW_FIELDS
+    ]
+
 
 @transaction.atomic
 def record_save(*, record, user, expected_version: int | None = None, save_related=None):
     """Save a working copy that the caller has changed in memory.
 
-    `save_related(record)`, if given, saves the parts edited with it (members, lineup,
-    many-to-many fields) inside the same transaction. `expected_version` is the version
-    the editor started from: if the stored record has moved on, ConcurrentEditError is
-    raised and nothing is written. An approved record whose public fields change goes
-    back to draft; its public copy stays as it was until it is approved again.
+    Only content fields are written: the review state, the public snapshot and the version
+    are the workflow's, re-read under a row lock. `save_related(record)`, if given, saves the
+    parts edited with it (members, lineup, many-to-many fields) inside the same transaction.
+    `expected_version` is the version the editor started from: if the stored record has moved
+    on (an edit or any workflow step), ConcurrentEditError is raised and nothing is written.
+    A change to the public fields of a record in review, or of an approved record, sends it
+    back to draft: nobody approved it, so it needs a new review. Its public copy stays as it was.
     """
     is_new = record.pk is None
     require_permission(user, "add" if is_new else "change", record)
     model = type(record)
+    _attribute_history(record, user, "Created" if is_new else "Edited")
     if is_new:
         before = None
         record.version = 1
         record.review_status = ReviewStatus.DRAFT
+        record.published_snapshot = None
+        record.published_revision = 0
+        record.submitted_by = record.approved_by = record.submitted_at = record.approved_at = None
+        record.save()
     else:
-        before = working_snapshot(record)
-        _claim_version(record, expected_version)
-    record.save()
+        stored = _locked(record, expected_version)
+        if getattr(record, "key", None) != getattr(stored, "key", None) and stored.published_snapshot is not None:
+            raise ValidationError(
+                {"key": f"“{stored}” is public under the key “{stored.key}”: renaming it is a deliberate action "
+                        f"(Rename key), not part of an edit."},
+                code="key_change",
+            )
+        before = build_snapshot(stored)
+        record.version = stored.version + 1
+        record.save(update_fields=[*content_fields(model), "version"])
     if save_related is not None:
         save_related(record)
     after = build_snapshot(record)
-    if not is_new and record.review_status == ReviewStatus.APPROVED and after != record.published_snapshot:
-        record.review_status = ReviewStatus.DRAFT
-        model.objects.filter(pk=record.pk).update(review_status=ReviewStatus.DRAFT)
+    if not is_new and after != before:
+        if record.review_status == ReviewStatus.IN_REVIEW:
+            _step(record, user, "Back to draft: changed during review", review_status=ReviewStatus.DRAFT)
+        elif record.review_status == ReviewStatus.APPROVED and after != record.published_snapshot:
+            _step(record, user, "Back to draft: changed after approval", review_status=ReviewStatus.DRAFT)
     audit_record(
         user=user, action=AuditAction.CREATE if is_new else AuditAction.UPDATE,
         obj=record,
         changes=snapshot_changes(before, after),
     )
     return record
-
-
-def _claim_version(record, expected_version: int | None) -> None:
-    """Bump the stored version, refusing if it is not the one the edit started from."""
-    model = type(record)
-    rows = model.objects.filter(pk=record.pk)
-    if expected_version is not None:
-        rows = rows.filter(version=expected_version)
-    if not rows.update(version=F("version") + 1):
-        raise ConcurrentEditError(record, expected_version)
-    record.version = model.objects.values_list("version", flat=True).get(pk=record.pk)
 
 
 def working_snapshot(record) -> dict | None:
@@ -133,76 +164,78 @@ def working_snapshot(record) -> dict | None:
 
 
 # --- Review workflow --------------------------------------------------------------------------
+#
+# Every step runs on the stored row under a lock, moves the version (so a copy loaded before the
+# step cannot be saved over it), and writes a history row naming the step, who took it and when.
 
 
 @transaction.atomic
-def record_submit_for_review(*, record, user) -> None:
+def record_submit_for_review(*, record, user, expected_version: int | None = None) -> None:
     require_permission(user, "submit", record)
-    _lock(record)
+    _locked(record, expected_version)
     if record.review_status != ReviewStatus.DRAFT:
         raise WorkflowError(f"“{record}” is {record.get_review_status_display().lower()}; only drafts can be submitted.")
-    record.review_status = ReviewStatus.IN_REVIEW
-    record.submitted_by = _user_or_none(user)
-    record.submitted_at = timezone.now()
-    _save_state(record, "review_status", "submitted_by", "submitted_at")
-    audit_record(user=user, action=AuditAction.SUBMIT, obj=record)
+    _step(record, user, "Submitted for review", review_status=ReviewStatus.IN_REVIEW,
+          submitted_by=_user_or_none(user), submitted_at=timezone.now())
+    audit_record(user=user, action=AuditAction.SUBMIT, obj=record, detail={"version": record.version})
 
 
 @transaction.atomic
-def record_approve(*, record, user, skip_review: bool = False) -> None:
+def record_approve(*, record, user, expected_version: int | None = None, comment: str = "",
+                   skip_review: bool = False) -> None:
     """Make the working copy public: snapshot it, record who approved it, and signal publishing.
 
-    Only records in review may be approved; `skip_review` (system use: the legacy
-    import, whose records are public already) approves drafts too.
+    An approval names the version it approves (`expected_version`, the version the approver
+    saw): if the record has moved on since, ConcurrentEditError is raised and nothing changes.
+    A person must name it; only the system (`user=None`: the legacy import, the demo loader)
+    may approve without. Only records in review may be approved; `skip_review` (system use:
+    the legacy import, whose records are public already) approves drafts too.
     """
     require_permission(user, "approve", record)
-    _lock(record)
+    if user is not None and expected_version is None:
+        raise VersionRequiredError(record)
+    stored = _locked(record, expected_version)
     allowed = {ReviewStatus.IN_REVIEW} | ({ReviewStatus.DRAFT} if skip_review else set())
     if record.review_status not in allowed:
         raise WorkflowError(
             f"“{record}” is {record.get_review_status_display().lower()}; only records in review can be approved."
         )
     before = record.published_snapshot
-    after = build_snapshot(record)
-    record.review_status = ReviewStatus.APPROVED
-    record.approved_by = _user_or_none(user)
-    record.approved_at = timezone.now()
-    record.published_snapshot = after
-    record.published_revision = F("published_revision") + 1
-    _save_state(record, "review_status", "approved_by", "approved_at", "published_snapshot", "published_revision")
-    record.refresh_from_db(fields=["published_revision"])
-    audit_record(
-        user=user, action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
-        detail={"revision": record.published_revision},
-    )
+    after = build_snapshot(stored)
+    approved_version = record.version
+    _step(record, user, _reason("Approved", comment), review_status=ReviewStatus.APPROVED,
+          approved_by=_user_or_none(user), approved_at=timezone.now(), published_snapshot=after,
+          published_revision=record.published_revision + 1)
+    detail = {"revision": record.published_revision, "version": approved_version}
+    if comment:
+        detail["comment"] = comment
+    audit_record(user=user, action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
+                 detail=detail)
     _publish_signal(record, PublicChange.PUBLISH, before=before, after=after)
 
 
 @transaction.atomic
-def record_return_to_draft(*, record, user) -> None:
-    """Send a record in review back to its editors. What is public does not change."""
+def record_return_to_draft(*, record, user, expected_version: int | None = None, reason: str = "") -> None:
+    """Send a record in review back to its editors, with the reviewer's reason. What is public does not change."""
     require_permission(user, "approve", record)
-    _lock(record)
+    _locked(record, expected_version)
     if record.review_status != ReviewStatus.IN_REVIEW:
         raise WorkflowError(f"“{record}” is not in review; only records in review can be returned to draft.")
-    record.review_status = ReviewStatus.DRAFT
-    _save_state(record, "review_status")
-    audit_record(user=user, action=AuditAction.RETURN_TO_DRAFT, obj=record)
+    _step(record, user, _reason("Returned to draft", reason), review_status=ReviewStatus.DRAFT)
+    audit_record(user=user, action=AuditAction.RETURN_TO_DRAFT, obj=record,
+                 detail={"version": record.version, **({"reason": reason} if reason else {})})
 
 
 @transaction.atomic
-def record_unpublish(*, record, user) -> None:
+def record_unpublish(*, record, user, expected_version: int | None = None) -> None:
     """Withdraw the public copy; the working copy stays, as a draft."""
     require_permission(user, "approve", record)
-    _lock(record)
+    _locked(record, expected_version)
     if record.published_snapshot is None:
         raise WorkflowError(f"“{record}” is not published.")
     before = record.published_snapshot
-    record.published_snapshot = None
-    record.review_status = ReviewStatus.DRAFT
-    record.published_revision = F("published_revision") + 1
-    _save_state(record, "published_snapshot", "review_status", "published_revision")
-    record.refresh_from_db(fields=["published_revision"])
+    _step(record, user, "Unpublished", published_snapshot=None, review_status=ReviewStatus.DRAFT,
+          published_revision=record.published_revision + 1)
     audit_record(user=user, action=AuditAction.UNPUBLISH, obj=record, changes=snapshot_changes(before, None))
     _publish_signal(record, PublicChange.UNPUBLISH, before=before)
 
@@ -229,24 +262,24 @@ def record_delete(*, record, user) -> None:
 
 
 @transaction.atomic
-def record_revert(*, record, user, history_id: int) -> None:
+def record_revert(*, record, user, history_id: int, expected_version: int | None = None) -> None:
     """Restore the working copy to a historical version (its key excepted: renaming is deliberate),
     with its many-to-many fields and inline rows (a band's genres and members with their roles, an
     edition's lineup) as they were at that version's date. The record becomes a draft, to approve again.
     """
     require_permission(user, "approve", record)
-    _lock(record)
+    stored = _locked(record, expected_version)
     historical = record.history.get(history_id=history_id)
-    before = build_snapshot(record)
+    before = build_snapshot(stored)
     restored = historical.instance
-    for field in record._meta.concrete_fields:
-        if field.name in {"id", "key", "review_status", "published_snapshot", "published_revision", "version",
-                          "approved_by", "approved_at", "submitted_by", "submitted_at"}:
-            continue
+    fields = [name for name in content_fields(type(record)) if name != "key"]
+    for name in fields:
+        field = record._meta.get_field(name)
         setattr(record, field.attname, getattr(restored, field.attname))
     record.review_status = ReviewStatus.DRAFT
     record.version += 1
-    record.save()
+    _attribute_history(record, user, f"Reverted to the version of {historical.history_date:%Y-%m-%d %H:%M}")
+    record.save(update_fields=[*fields, "review_status", "version"])
     _restore_parts(record, historical)
     audit_record(
         user=user, action=AuditAction.REVERT, obj=record, changes=snapshot_changes(before, build_snapshot(record)),
@@ -294,12 +327,14 @@ def _restore_rows(model, scope: dict, at, fields: tuple, *, m2m=None, requires=N
 
 
 @transaction.atomic
-def record_rename_key(*, record, user, new_key: str) -> None:
+def record_rename_key(*, record, user, new_key: str, expected_version: int | None = None) -> None:
     """Rename a key deliberately. A published festival's old key keeps answering, as a redirect."""
     require_permission(user, "approve", record)
+    if not any(field.name == "key" for field in record._meta.concrete_fields):
+        raise ValidationError(f"{record._meta.verbose_name_plural.capitalize()} have no key to rename.", code="no_key")
     key_validator(new_key)
-    _lock(record)
-    old_key = record.key
+    stored = _locked(record, expected_version)
+    old_key = record.key = stored.key
     if new_key == old_key:
         return
     model = type(record)
@@ -307,26 +342,25 @@ def record_rename_key(*, record, user, new_key: str) -> None:
         isinstance(record, Festival) and FestivalAlias.objects.filter(key=new_key).exclude(festival=record).exists()
     ):
         raise ValidationError(f"The key “{new_key}” is already taken.", code="key_taken")
-    record.key = new_key
-    record.version += 1  # the row is locked: no one else can move it on meanwhile
+    changes = {"key": new_key}
+    before = record.published_snapshot
+    if before is not None:
+        changes["published_snapshot"] = {**before, "key": new_key} if "key" in before else before
+        changes["published_revision"] = record.published_revision + 1
     try:
-        record.save(update_fields=["key", "version"])
+        with transaction.atomic():
+            _step(record, user, f"Key renamed from {old_key} to {new_key}", **changes)
     except IntegrityError as exc:
+        record.key = old_key
         raise ValidationError(f"The key “{new_key}” is already taken.", code="key_taken") from exc
-    record.refresh_from_db()
     if isinstance(record, Festival):
         FestivalAlias.objects.filter(key=new_key).delete()  # renaming back to a former key
-        if record.published_snapshot is not None:
+        if before is not None:
             FestivalAlias.objects.get_or_create(key=old_key, defaults={"festival": record})
     audit_record(user=user, action=AuditAction.RENAME, obj=record, changes={"key": [old_key, new_key]})
-    if record.published_snapshot is not None:
-        before = record.published_snapshot
-        after = {**before, "key": new_key} if "key" in before else before
-        record.published_snapshot = after
-        record.published_revision = F("published_revision") + 1
-        _save_state(record, "published_snapshot", "published_revision")
-        record.refresh_from_db(fields=["published_revision"])
-        _publish_signal(record, PublicChange.RENAME, before=before, after=after, previous_key=old_key)
+    if before is not None:
+        _publish_signal(record, PublicChange.RENAME, before=before, after=record.published_snapshot,
+                        previous_key=old_key)
 
 
 # --- Bands ------------------------------------------------------------------------------------
@@ -345,16 +379,45 @@ def band_set_reviewed(*, band, user, reviewed: bool = True) -> None:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _lock(record) -> None:
-    """Re-read the workflow state under a row lock so two transitions cannot interleave."""
-    fresh = type(record).objects.select_for_update().get(pk=record.pk)
-    for field in ("review_status", "published_snapshot", "published_revision", "version", "key"):
-        if hasattr(fresh, field):
-            setattr(record, field, getattr(fresh, field))
+def _locked(record, expected_version: int | None = None):
+    """Lock and re-read the stored row; refuse if it has moved past `expected_version`.
+
+    The workflow state of `record` is refreshed from the stored row, so no
+    decision rests on a copy loaded earlier in the request. Returns the stored row.
+    """
+    stored = type(record).objects.select_for_update().get(pk=record.pk)
+    if expected_version is not None and stored.version != expected_version:
+        raise ConcurrentEditError(stored, expected_version)
+    for name in WORKFLOW_FIELDS:
+        attname = record._meta.get_field(name).attname
+        setattr(record, attname, getattr(stored, attname))
+    return stored
 
 
-def _save_state(record, *fields: str) -> None:
-    """Save workflow fields without touching the working copy (and without a history row per step)."""
-    attnames = [record._meta.get_field(field).attname for field in fields]
-    values = {attname: getattr(record, attname) for attname in attnames}
-    type(record).objects.filter(pk=record.pk).update(updated_at=timezone.now(), **values)
+def _step(record, user, reason: str, **changes) -> None:
+    """Apply one workflow step to the locked row: set `changes`, move the version, write a history row.
+
+    The row saved is the stored one (not the caller's copy), so the history row shows what was
+    really stored at that step; the caller's copy gets the new state.
+    """
+    row = type(record).objects.get(pk=record.pk)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.version += 1
+    _attribute_history(row, user, reason)
+    row.save(update_fields=[*changes, "version", "updated_at"])
+    for name in (*changes, "version", "updated_at"):
+        attname = row._meta.get_field(name).attname
+        setattr(record, attname, getattr(row, attname))
+
+
+def _attribute_history(record, user, reason: str) -> None:
+    """Name who made the change and why on the history row the next save writes."""
+    record._change_reason = reason[:100]
+    if _user_or_none(user) is not None:
+        record._history_user = user
+
+
+def _reason(step: str, text: str) -> str:
+    text = " ".join((text or "").split())
+    return f"{step}: {text}" if text else step

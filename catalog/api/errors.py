@@ -3,6 +3,7 @@
 Every failure, ours or the framework's, leaves in this shape with the status codes of the API
 specification: 400 bad request, 401 no or bad credentials, 403 not allowed, 404 not found,
 409 conflict (duplicate, still referenced, edited meanwhile, wrong workflow state),
+428 an approval that names no version,
 422 validation failed (unknown references, rules of the record), 500 otherwise.
 """
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from catalog.services import ConcurrentEditError, WorkflowError
+from catalog.services import ConcurrentEditError, VersionRequiredError, WorkflowError
 
 logger = logging.getLogger("metalfests.api")
 
@@ -63,6 +64,8 @@ def _django_validation(exc: DjangoValidationError) -> tuple[int, str, str, dict]
     message = "; ".join(exc.messages)
     if isinstance(exc, ConcurrentEditError):
         return 409, "CONCURRENT_EDIT", message, {"expectedVersion": exc.expected_version, "currentVersion": exc.record.version}
+    if isinstance(exc, VersionRequiredError):
+        return 428, "PRECONDITION_REQUIRED", message, {"currentVersion": exc.record.version}
     if isinstance(exc, WorkflowError):
         return 409, "WORKFLOW_STATE_CONFLICT", message, {}
     if "referenced" in codes:

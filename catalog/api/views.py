@@ -436,8 +436,16 @@ class WorkflowView(AdminAPIView):
             record = get_object_or_404(KINDS[kind], key=key)
         else:
             raise ApiError(status_code=404, code="RESOURCE_NOT_FOUND", message=f"No records of kind {kind!r}.")
+        data = request.data if isinstance(request.data, dict) else {}
+        # The version the caller reviewed (If-Match or the body's `version`): the step applies to it only.
+        # An approval without one is refused with 428 by the service.
+        options = {"expected_version": _expected_version(request, data)}
+        if action == "approve" and data.get("comment"):
+            options["comment"] = str(data["comment"])
+        if action == "return-to-draft" and data.get("reason"):
+            options["reason"] = str(data["reason"])
         since = ports.publishing.last_task_id()
-        WORKFLOW[action][0](record=record, user=request.user)
+        WORKFLOW[action][0](record=record, user=request.user, **options)
         record.refresh_from_db()
         return Response({
             "success": True,

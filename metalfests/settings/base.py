@@ -73,6 +73,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once (admin + worker + import).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Take the write lock when a transaction begins: SQLite has no row locks, so this is what makes the
+    # workflow's select_for_update() serialise two writers (a deferred transaction would instead read a
+    # stale version and fail with "database is locked" when it tries to write).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

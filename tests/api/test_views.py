@@ -84,7 +84,11 @@ def test_create_band_then_submit_and_full_admin_approves(key_client, references,
     assert created.json()["band"]["reviewStatus"] == ReviewStatus.IN_REVIEW
     assert_envelope(editor.post("/api/admin/bands", {"key": "gojira", "name": "Again"}, format="json"), 409, "RESOURCE_ALREADY_EXISTS")
     assert_envelope(editor.post("/api/admin/bands/gojira/approve"), 403, "FORBIDDEN")
-    approved = full.post("/api/admin/bands/gojira/approve")
+    unversioned = full.post("/api/admin/bands/gojira/approve")
+    assert_envelope(unversioned, 428, "PRECONDITION_REQUIRED")
+    assert Band.objects.get(key="gojira").review_status == ReviewStatus.IN_REVIEW
+    version = created.json()["band"]["version"]
+    approved = full.post("/api/admin/bands/gojira/approve", HTTP_IF_MATCH=f'"{version}"')
     assert approved.status_code == 200, approved.json()
     assert approved.json()["band"]["reviewStatus"] == ReviewStatus.APPROVED and approved.json()["band"]["published"]
     assert approved.json()["cacheInvalidation"]["publishTaskId"]  # publishing got its task

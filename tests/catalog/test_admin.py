@@ -90,10 +90,18 @@ def test_full_admin_approves_from_the_change_page_and_bulk(client):
         {"action": "submit_selected", "_selected_action": [b.pk for b in bands]},
     )
     assert response.status_code == 302
-    client.post(reverse("admin:catalog_band_workflow", args=[bands[0].pk, "approve"]))
-    client.post(
+    for band in bands:
+        band.refresh_from_db()
+    client.post(reverse("admin:catalog_band_workflow", args=[bands[0].pk, "approve"]), {"version": bands[0].version})
+    confirm = client.post(
         reverse("admin:catalog_band_changelist"),
         {"action": "approve_selected", "_selected_action": [bands[1].pk]},
+    )
+    assert confirm.status_code == 200 and f'name="version-{bands[1].pk}" value="{bands[1].version}"' in confirm.text
+    client.post(
+        reverse("admin:catalog_band_changelist"),
+        {"action": "approve_selected", "_selected_action": [bands[1].pk], "post": "yes",
+         f"version-{bands[1].pk}": bands[1].version},
     )
     for band in bands:
         band.refresh_from_db()

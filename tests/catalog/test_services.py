@@ -51,7 +51,7 @@ def test_editor_submits_full_admin_approves(editor, full, signals):
     vocals = f.role(key="vocals", name="Vocals", category="voice")
     band = f.band(key="iron-lantern", name="Iron Lantern", country="SE", genres=[heavy], members=[("Alva", [vocals])])
     services.record_submit_for_review(record=band, user=editor)
-    services.record_approve(record=band, user=full)
+    services.record_approve(record=band, user=full, expected_version=band.version)
     band.refresh_from_db()
     assert band.review_status == ReviewStatus.APPROVED
     assert band.approved_by == full and band.approved_at is not None
@@ -108,9 +108,9 @@ def test_illegal_transitions_are_refused_with_a_clear_error(status, transition, 
     if status in ("in_review", "approved"):
         services.record_submit_for_review(record=band, user=full)
     if status == "approved":
-        services.record_approve(record=band, user=full)
+        services.record_approve(record=band, user=full, expected_version=band.version)
     with pytest.raises(services.WorkflowError) as excinfo:
-        transition(record=band, user=full)
+        transition(record=band, user=full, expected_version=band.version)
     assert band.name in excinfo.value.messages[0]
     band.refresh_from_db()
     assert band.review_status == status
@@ -126,7 +126,7 @@ def test_editing_an_approved_record_keeps_the_public_copy_until_approved_again(e
     assert band.published_snapshot["name"] == "Old Name"
     assert signals == []  # nothing public changed
     services.record_submit_for_review(record=band, user=editor)
-    services.record_approve(record=band, user=full)
+    services.record_approve(record=band, user=full, expected_version=band.version)
     band.refresh_from_db()
     assert band.published_snapshot["name"] == "New Name" and band.published_revision == 2
     assert signals[0]["before"]["name"] == "Old Name" and signals[0]["after"]["name"] == "New Name"
@@ -195,7 +195,7 @@ def test_every_change_is_audited_with_field_changes(editor, full):
     band.name = "After"
     services.record_save(record=band, user=editor, expected_version=band.version)
     services.record_submit_for_review(record=band, user=editor)
-    services.record_approve(record=band, user=full)
+    services.record_approve(record=band, user=full, expected_version=band.version)
     entries = list(AuditEntry.objects.filter(object_pk=str(band.pk)).order_by("id"))
     assert [e.action for e in entries] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.SUBMIT, AuditAction.APPROVE]
     assert entries[1].changes == {"name": ["Before", "After"]} and entries[1].actor == editor
