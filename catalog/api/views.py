@@ -213,7 +213,7 @@ class EditionView(AdminAPIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="An edition's working copy")
     def get(self, request, key, year):
         edition = get_object_or_404(Edition.objects.select_related("festival"), festival__key=key, year=year)
-        return Response({"edition": _present(edition, created=False)})
+        return _working_copy("edition", edition)
 
     @extend_schema(request=serializers.EditionSerializer, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
                    summary="Create or update a festival's edition and lineup (spec Example 3)")
@@ -385,8 +385,7 @@ def _simple_views(model, serializer_class, kind: str, fields: dict):
     class DetailView(AdminAPIView):
         @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary=f"A {kind}'s working copy")
         def get(self, request, key):
-            record = get_object_or_404(model, key=key)
-            return Response({kind: _present(record, created=False)})
+            return _working_copy(kind, get_object_or_404(model, key=key))
 
         @extend_schema(request=serializer_class, responses={200: OpenApiTypes.OBJECT}, summary=f"Update a {kind}")
         def put(self, request, key):
@@ -447,11 +446,13 @@ class WorkflowView(AdminAPIView):
         since = ports.publishing.last_task_id()
         WORKFLOW[action][0](record=record, user=request.user, **options)
         record.refresh_from_db()
-        return Response({
+        response = Response({
             "success": True,
             record._meta.model_name: _present(record, created=False),
             "cacheInvalidation": ports.publishing.cache_invalidation_block(record, since_task_id=since),
         })
+        response["ETag"] = f'"{record.version}"'  # every step moves the version
+        return response
 
 
 # --- cache and system ---------------------------------------------------------------------------
