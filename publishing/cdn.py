@@ -4,6 +4,13 @@ Items are CloudFront `Paths.Items`: `#tag` entries (cleared wherever the tag was
 served, whatever the path or query string) and plain paths (exact, or with a
 trailing `*`). Each publish sends at most one CreateInvalidation; its caller
 reference is derived from the task and the items, so a retried request is a no-op.
+
+Priced in: CloudFront charges nothing for the first 1,000 invalidation paths of a month and
+USD 0.005 for each one after, and a wildcard path counts as one however much it clears
+(aws.amazon.com/cloudfront/pricing, "Invalidation requests"). So a publish naming more items
+than `PUBLISH_INVALIDATION_WILDCARD_AFTER` (200 by default: USD 1 of items, against one item
+and a cache that refills on demand) sends the single wildcard `/api/*` instead: a full
+republish or a bulk import costs one item, not thousands, and still leaves nothing stale.
 """
 
 import hashlib
@@ -17,6 +24,7 @@ from .models import Invalidation, InvalidationStatus
 logger = logging.getLogger(__name__)
 
 MAX_TAG_LENGTH = 256
+EVERYTHING = "/api/*"  # every answer of the public API
 
 
 class CDNRetryLater(Exception):
@@ -33,6 +41,13 @@ def normalise_items(items) -> list[str]:
         if len(tag) - 1 > MAX_TAG_LENGTH or "," in tag or any(not 33 <= ord(c) <= 126 for c in tag):
             raise ValueError(f"not a valid CloudFront cache tag: {tag!r}")
     return sorted(tags) + sorted(kept)
+
+
+def priced(items: list[str]) -> list[str]:
+    """The cheapest exact invalidation: `items` when few, one wildcard over the API past the threshold."""
+    if EVERYTHING in items or len(items) > conf.get("PUBLISH_INVALIDATION_WILDCARD_AFTER"):
+        return [EVERYTHING]
+    return items
 
 
 def caller_reference(scope: str, items: list[str]) -> str:
@@ -102,7 +117,7 @@ def invalidate(items, *, scope: str, task=None, changed_paths=()) -> Invalidatio
     """Invalidate `items` (nothing to do when empty) through the configured backend.
 
     `changed_paths` (the public answers that changed) is recorded beside the items for people."""
-    items = normalise_items(items)
+    items = priced(normalise_items(items))
     if not items:
         return None
     reference = caller_reference(scope, items)

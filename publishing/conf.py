@@ -17,6 +17,9 @@ DEFAULTS = {
     "PUBLISH_WRITE_STREAMS": 2,
     # More due tasks than this (a bulk import) are applied together by one full rebuild.
     "PUBLISH_BULK_THRESHOLD": 50,
+    # A publish naming more invalidation items than this sends one wildcard over the whole API instead
+    # (CloudFront bills each item past 1,000 a month, a wildcard counting as one; see publishing/cdn.py).
+    "PUBLISH_INVALIDATION_WILDCARD_AFTER": 200,
     # Dotted path of a CDN backend class; empty: CloudFront when a distribution id is set, else recording.
     "PUBLISH_CDN_BACKEND": "",
 }

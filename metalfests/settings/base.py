@@ -279,6 +279,7 @@ PUBLISH_RETRY_MAX_SECONDS = env_int("PUBLISH_RETRY_MAX_SECONDS", 900)
 PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", 120)
 # BatchWriteItem streams side by side in a republish (UnprocessedItems are retried with backoff).
 PUBLISH_WRITE_STREAMS = max(1, env_int("PUBLISH_WRITE_STREAMS", 2))
+PUBLISH_INVALIDATION_WILDCARD_AFTER = env_int("PUBLISH_INVALIDATION_WILDCARD_AFTER", 200)
 # Every log line names the actor of the current request, API call or command (audit.logging).
 LOGGING.setdefault("filters", {})["audit_context"] = {"()": "audit.logging.AuditContextFilter"}
 LOGGING["handlers"]["console"].setdefault("filters", []).append("audit_context")

@@ -42,6 +42,16 @@ def test_items_are_deduplicated_tags_folded_and_covered_paths_dropped():
         cdn.normalise_items(["#has space"])
 
 
+def test_past_the_threshold_one_wildcard_replaces_the_items(settings):
+    """CloudFront bills each item past 1,000 a month: a publish naming many sends `/api/*`, which counts as one."""
+    settings.PUBLISH_INVALIDATION_WILDCARD_AFTER = 3
+    few = ["#band:a", "#band:b", "/api/bands"]
+    assert cdn.invalidate(few, scope="task-1").items == few
+    many = cdn.invalidate([*few, "#genre:doom"], scope="task-2")
+    assert many.items == ["/api/*"]
+    assert cdn.priced(["/api/*", "#band:a"]) == ["/api/*"]  # nothing to add to a wildcard over everything
+
+
 def test_same_items_same_reference():
     a = cdn.caller_reference("task-7", ["#band:x", "/api/bands"])
     assert a == cdn.caller_reference("task-7", ["#band:x", "/api/bands"])

@@ -221,6 +221,17 @@ def test_the_emulator_can_see_staleness(emulator, settings):
     assert "/api/bands" in stale and "/api/bands?reviewed=false&limit=1" in stale
 
 
+def test_past_the_wildcard_threshold_one_item_leaves_nothing_stale(emulator, settings):
+    settings.PUBLISH_INVALIDATION_WILDCARD_AFTER = 2
+    urls = traffic(seen_keys())
+    for url in urls:
+        emulator.get(url)
+    rename_band(0)
+    drain()
+    assert emulator.invalidations[-1] == ["/api/*"]
+    assert emulator.stale(traffic(seen_keys())) == []
+
+
 def test_exact_paths_would_miss_paged_and_filtered_answers(emulator, settings):
     """The trap in the specification's patterns: `/api/bands` clears neither `?offset=` nor `?reviewed=` variants."""
     settings.PUBLISH_CDN_BACKEND = "publishing.cdn.RecordingBackend"

@@ -79,6 +79,13 @@ def test_a_write_failing_in_any_stream_fails_the_republish_and_the_next_run_repa
     assert "would write 0, would delete 0" in run("republish", "--dry-run")
 
 
+def test_a_full_republish_sends_one_wildcard_not_an_item_per_tag(publish_table, settings):
+    settings.PUBLISH_INVALIDATION_WILDCARD_AFTER = 5
+    published_world()
+    run("republish")
+    assert [i.items for i in Invalidation.objects.all()] == [["/api/*"]]
+
+
 def test_republish_deletes_what_is_no_longer_published_and_repairs_drift(publish_table, table_dump):
     world = published_world()
     run("republish")
