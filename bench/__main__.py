@@ -1,20 +1,33 @@
-"""`python -m bench`: run every benchmark module in this package (each exposes `main()`), one after the other."""
+"""`python -m bench`: run every benchmark module in this package (each exposes `main()`), one after the other.
 
-import importlib
+Each module runs in its own interpreter: a benchmark configures Django (or the read tier) for itself, and
+one configured before it in the same process would silently measure the wrong database. A benchmark that
+fails (a baseline erroring included) fails the whole run, loudly.
+"""
+
 import pkgutil
+import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).parent
 
-def main() -> int:
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
-    for name in names:
-        module = importlib.import_module(f"bench.{name}")
-        if hasattr(module, "main"):
-            print(f"\n=== bench.{name} ===", flush=True)
-            module.main()
+
+def modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if not m.name.startswith("_"))
+
+
+def main(names: list[str] | None = None) -> int:
+    failed = []
+    for name in names or modules():
+        print(f"\n=== bench.{name} ===", flush=True)
+        if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=HERE.parent).returncode != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)} (see above)", file=sys.stderr)
+        return 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
