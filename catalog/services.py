@@ -241,8 +241,14 @@ def record_unpublish(*, record, user, expected_version: int | None = None) -> No
 
 
 @transaction.atomic
-def record_delete(*, record, user) -> None:
+def record_delete(*, record, user, expected_version: int | None = None) -> None:
+    """Delete a record; a published one is removed from the public tier too.
+
+    The public state is read from the stored row under a lock, not from the caller's copy: a copy
+    loaded before an approval would otherwise delete the row and leave its public copy live.
+    """
     require_permission(user, "delete", record)
+    _locked(record, expected_version)
     before = record.published_snapshot
     label, pk = str(record), record.pk
     if isinstance(record, Band) and record.lineup_entries.exists():

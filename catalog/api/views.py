@@ -257,7 +257,7 @@ class EditionView(AdminAPIView):
     @extend_schema(responses={204: None}, summary="Delete an edition (full admins)")
     def delete(self, request, key, year):
         edition = get_object_or_404(Edition.objects.select_related("festival"), festival__key=key, year=year)
-        services.record_delete(record=edition, user=request.user)
+        services.record_delete(record=edition, user=request.user, expected_version=_expected_version(request, {}))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -336,7 +336,7 @@ class BandDetailView(AdminAPIView):
     @extend_schema(responses={204: None}, summary="Delete a band (full admins; 409 while a lineup lists it)")
     def delete(self, request, key):
         band = get_object_or_404(Band, key=key)
-        services.record_delete(record=band, user=request.user)
+        services.record_delete(record=band, user=request.user, expected_version=_expected_version(request, {}))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -233,3 +233,32 @@ def test_admin_bulk_approval_approves_the_versions_confirmed_and_refuses_the_res
     changed.refresh_from_db()
     assert kept.review_status == ReviewStatus.APPROVED
     assert changed.review_status == ReviewStatus.IN_REVIEW and changed.published_snapshot is None
+
+
+def test_a_stale_copy_deleted_after_an_approval_takes_the_public_copy_down_too(editor, full):
+    from catalog.signals import public_state_changed
+
+    genre = f.genre(name="Stale")
+    stale = Genre.objects.get(pk=genre.pk)  # loaded while still a draft
+    f.approved(genre)
+    received = []
+
+    def receiver(**kwargs):
+        received.append(kwargs["change"])
+
+    public_state_changed.connect(receiver, weak=False)
+    try:
+        services.record_delete(record=stale, user=full)
+    finally:
+        public_state_changed.disconnect(receiver)
+    assert received == ["delete"]  # the public copy goes too, though the stale copy had none
+    assert not Genre.objects.filter(pk=genre.pk).exists()
+
+
+def test_a_delete_naming_an_old_version_is_refused(editor, full):
+    genre = f.genre()
+    old = genre.version
+    services.record_submit_for_review(record=genre, user=editor)
+    with pytest.raises(services.ConcurrentEditError):
+        services.record_delete(record=genre, user=full, expected_version=old)
+    assert Genre.objects.filter(pk=genre.pk).exists()
