@@ -3,13 +3,16 @@
 Every failure, ours or the framework's, leaves in this shape with the status codes of the API
 specification: 400 bad request, 401 no or bad credentials, 403 not allowed, 404 not found,
 409 conflict (duplicate, still referenced, edited meanwhile, wrong workflow state),
-422 validation failed (unknown references, rules of the record), 500 otherwise.
+413 body larger than `DATA_UPLOAD_MAX_MEMORY_SIZE`, 422 validation failed (unknown references,
+rules of the record), 429 too many failed authentications, 500 otherwise.
 """
 
 import logging
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -78,6 +81,10 @@ def exception_handler(exc, context):
         status_code, code, message, details = exc.status_code, exc.code, str(exc.detail), exc.details
     elif isinstance(exc, DjangoValidationError):
         status_code, code, message, details = _django_validation(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        status_code, code, details = 413, "PAYLOAD_TOO_LARGE", {"maxBytes": limit}
+        message = f"The request body is larger than the {limit / 1024 / 1024:.1f} MB ({limit} bytes) the admin API accepts."
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         status_code, code, message, details = 401, "UNAUTHORIZED", str(exc.detail), {}
     elif isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):

@@ -250,6 +250,11 @@ REST_FRAMEWORK.update(
             "catalog.api.authentication.ApiKeyAuthentication",
         ],
         "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.AdminGroupPermission"],
+        "DEFAULT_PARSER_CLASSES": [
+            "catalog.api.parsers.JSONParser",  # DRF's, with deep nesting a 400 instead of a 500
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
         "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
         "UNAUTHENTICATED_USER": None,
     }
