@@ -266,6 +266,10 @@ SPECTACULAR_SETTINGS.update(
     }
 )
 
+# Proxies of ours in front of Django that append the address they saw to X-Forwarded-For (0: none;
+# under Zappa the API Gateway request context is used instead). See audit.context.client_ip.
+TRUSTED_PROXY_COUNT = max(0, env_int("TRUSTED_PROXY_COUNT", 0))
+
 # Audit entries are kept at least this long; `manage.py prune_audit` refuses anything shorter.
 AUDIT_RETENTION_DAYS = max(90, env_int("AUDIT_RETENTION_DAYS", 365))
 
