@@ -8,6 +8,7 @@ rules of the record), 429 too many failed authentications, 500 otherwise.
 """
 
 import logging
+import re
 import uuid
 
 from django.conf import settings
@@ -60,12 +61,65 @@ def envelope(request, *, code: str, message: str, details=None) -> dict:
     }
 
 
+# The catalog's database constraints in the words the admin form uses, under the API field they concern.
+# Django names a violated check constraint by its database name ("Constraint “…” is violated."); an API
+# caller gets these instead (tests/api/test_errors.py checks that every constraint of the catalog is here).
+CONSTRAINT_WORDS = {
+    "edition_end_not_before_start": ("dates", "The end date cannot be before the start date."),
+    "edition_price_not_negative": ("ticketPrice", "A ticket price cannot be negative."),
+    "edition_price_has_currency": ("currency", "A ticket price needs its currency."),
+    "edition_one_per_festival_and_year": ("year", "This festival already has an edition that year."),
+    "festival_latitude_range": ("coordinates", "The latitude must be between -90 and 90."),
+    "festival_longitude_range": ("coordinates", "The longitude must be between -180 and 180."),
+    "festival_coordinates_both_or_neither": ("coordinates", "Give both latitude and longitude, or neither."),
+    "lineup_one_entry_per_band_and_edition": ("bands", "A band appears twice in the lineup."),
+    "lineup_billing_size_range": ("bands", "A billing size is 0 (headliner) to 3 (small)."),
+}
+_CONSTRAINT_MESSAGE = re.compile(r"^Constraint “(?P<name>[\w-]+)” is violated\.$")
+
+
+def _in_words(exc: DjangoValidationError) -> DjangoValidationError:
+    """The same errors, each constraint violation replaced by its words under its field."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    fields: dict[str, list] = {}
+    for field, errors in exc.error_dict.items():
+        for error in errors:
+            text = error.message % error.params if error.params else error.message
+            match = _CONSTRAINT_MESSAGE.match(str(text))
+            if match:
+                target, words = CONSTRAINT_WORDS.get(
+                    match["name"], (field, "The record breaks one of the catalog's rules.")
+                )
+                fields.setdefault(target, []).append(DjangoValidationError(words, code="constraint"))
+            else:
+                fields.setdefault(field, []).append(error)
+    return DjangoValidationError(fields)
+
+
+def _stored(record):
+    """The record as stored now (None if it is gone): a conflict names it by its stored name, not the request's."""
+    return type(record)._default_manager.filter(pk=record.pk).first() if record.pk else None
+
+
+def _concurrent_edit(exc: ConcurrentEditError) -> tuple[int, str, str, dict]:
+    stored = _stored(exc.record) or exc.record
+    kind = exc.record._meta.verbose_name
+    message = (
+        f"{kind.capitalize()} “{stored}” was changed by someone else while you were editing it (your copy: "
+        f"version {exc.expected_version}, stored: version {stored.version}). Nothing was saved. Read it again, "
+        f"reapply your change and send the new version."
+    )
+    return 409, "CONCURRENT_EDIT", message, {"expectedVersion": exc.expected_version, "currentVersion": stored.version}
+
+
 def _django_validation(exc: DjangoValidationError) -> tuple[int, str, str, dict]:
+    if isinstance(exc, ConcurrentEditError):
+        return _concurrent_edit(exc)
+    exc = _in_words(exc)
     codes = {getattr(e, "code", None) for e in exc.error_list} if hasattr(exc, "error_list") else set()
     details = exc.message_dict if hasattr(exc, "error_dict") else {"errors": exc.messages}
     message = "; ".join(exc.messages)
-    if isinstance(exc, ConcurrentEditError):
-        return 409, "CONCURRENT_EDIT", message, {"expectedVersion": exc.expected_version, "currentVersion": exc.record.version}
     if isinstance(exc, WorkflowError):
         return 409, "WORKFLOW_STATE_CONFLICT", message, {}
     if "referenced" in codes:

@@ -219,6 +219,10 @@ class EditionView(AdminAPIView):
                    summary="Create or update a festival's edition and lineup (spec Example 3)")
     def put(self, request, key, year):
         festival = get_object_or_404(Festival, key=key)
+        if isinstance(request.data, dict) and "key" in request.data:
+            raise ApiError(status_code=400, code="VALIDATION_ERROR",
+                           message="An edition has no key of its own: it is named by its festival and year. "
+                                   "To rename, rename the festival's key.", details={"key": ["Not a field of an edition."]})
         data = _validated(serializers.EditionSerializer, request.data)
         lineup = data.get("bands")
         validation, found = _band_validation(lineup or [])
