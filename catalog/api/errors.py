@@ -8,6 +8,7 @@ rules of the record), 429 too many failed authentications, 500 otherwise.
 """
 
 import logging
+import math
 import re
 import uuid
 
@@ -151,7 +152,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.ParseError):
         status_code, code, message, details = 400, "BAD_REQUEST", str(exc.detail), {}
     elif isinstance(exc, exceptions.Throttled):
-        status_code, code, message, details = 429, "RATE_LIMIT_EXCEEDED", str(exc.detail), {}
+        retry_after = max(1, math.ceil(exc.wait or 1))
+        status_code, code, details = 429, "RATE_LIMIT_EXCEEDED", {"retryAfterSeconds": retry_after}
+        message = str(exc.detail)
     elif isinstance(exc, exceptions.APIException):
         status_code, code, message, details = exc.status_code, exc.default_code.upper(), str(exc.detail), {}
     else:
@@ -160,6 +163,8 @@ def exception_handler(exc, context):
     response = Response(envelope(request, code=code, message=message, details=details), status=status_code)
     if status_code == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Bearer realm="metalfests-admin-api"'
+    if status_code == status.HTTP_429_TOO_MANY_REQUESTS:
+        response["Retry-After"] = str(details["retryAfterSeconds"])
     response["X-Request-Id"] = request_id(request)
     return response
 

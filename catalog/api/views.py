@@ -25,7 +25,7 @@ from catalog import selectors, services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, ReviewStatus, Role
 from catalog.snapshots import build_snapshot
 
-from . import ports, serializers
+from . import ports, serializers, throttling
 from .errors import ApiError, request_id
 from .permissions import MANAGE, READ, WRITE
 
@@ -35,6 +35,7 @@ class AdminAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         request_id(request)
+        throttling.refuse_while_throttled(request)  # before any credential is looked at
         super().initial(request, *args, **kwargs)
         credential = request.auth
         user = request.user
@@ -48,6 +49,10 @@ class AdminAPIView(APIView):
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
         ))
+
+    def handle_exception(self, exc):
+        throttling.count_failure(self.request, exc)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         audit = getattr(self, "_audit", None)
