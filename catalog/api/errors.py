@@ -14,7 +14,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
@@ -140,6 +140,9 @@ def exception_handler(exc, context):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         status_code, code, details = 413, "PAYLOAD_TOO_LARGE", {"maxBytes": limit}
         message = f"The request body is larger than the {limit / 1024 / 1024:.1f} MB ({limit} bytes) the admin API accepts."
+    elif isinstance(exc, SuspiciousOperation):  # e.g. too many form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS)
+        logger.warning("suspicious request to the admin API", extra={"error": str(exc)[:200]})
+        status_code, code, message, details = 400, "BAD_REQUEST", "The request is malformed.", {}
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         status_code, code, message, details = 401, "UNAUTHORIZED", str(exc.detail), {}
     elif isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
