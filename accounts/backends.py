@@ -10,6 +10,7 @@ allowed where ADMIN_PASSWORD_LOGIN is on, or for a local superuser when BREAK_GL
 import logging
 
 import requests
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -105,3 +106,17 @@ class LocalPasswordBackend(ModelBackend):
             return None  # break-glass is for the local superuser only, never an SSO account
         user._break_glass = True
         return user
+
+
+class PasswordLockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for password sign-ins only (README "Security").
+
+    Listed first: a locked-out username or client address is refused before any password is
+    checked (the response is 429, AXES_LOCKOUT_TEMPLATE). Single sign-on callbacks carry no
+    password and are never locked by it; a call without a request (a shell) is not a web sign-in.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None or username is None or password is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -23,6 +23,10 @@ class Identity(models.Model):
     asserted_groups = models.JSONField(default=list, blank=True, help_text="Admin groups at the last sign-in.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    groups_issued_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Issue time (iat) of the newest token whose groups were applied; older tokens change no group.",
+    )
 
     class Meta:
         verbose_name_plural = "identities"

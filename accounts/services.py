@@ -3,6 +3,7 @@
 import json
 import logging
 import secrets
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -89,8 +90,7 @@ def identity_sign_in(*, claims: dict, issuer: str, source: str = "sso"):
     removed. A person with no admin group is refused (SignInRefused), and loses staff status
     if they had it. SSO users are never superusers: AdminFull carries every permission.
     """
-    wanted = admin_groups_from_claims(claims)
-    user = _sync_identity(claims=claims, issuer=issuer, wanted=wanted, source=source)
+    user, wanted = _sync_identity(claims=claims, issuer=issuer, wanted=admin_groups_from_claims(claims), source=source)
     if user is None or not wanted:
         raise SignInRefused(_no_group_reason(claims), user=user, claims=claims)
     if not user.is_active:
@@ -98,15 +98,29 @@ def identity_sign_in(*, claims: dict, issuer: str, source: str = "sso"):
     return user
 
 
+def _issued_at(claims: dict):
+    try:
+        return datetime.fromtimestamp(int(claims["iat"]), tz=UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
 @transaction.atomic
 def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str):
-    """Committed even when the sign-in is then refused, so removed groups stay removed."""
+    """Returns (user, the admin groups now in force). Committed even when the sign-in is then refused,
+    so removed groups stay removed.
+
+    A token issued before the newest token whose groups were applied (`Identity.groups_issued_at`)
+    changes no group: its claims are an older view of the provider, so a bearer token minted before
+    a group was removed cannot restore it. Such a token still signs in, with the groups in force.
+    """
     sub = str(claims["sub"])
     identity = Identity.objects.select_related("user").select_for_update().filter(issuer=issuer, sub=sub).first()
     username_claim = str(claims.get("cognito:username") or claims.get("username") or "")
+    issued = _issued_at(claims)
     if identity is None:
         if not wanted:
-            return None  # never create an account for someone who may not use the admin
+            return None, wanted  # never create an account for someone who may not use the admin
         User = get_user_model()
         user = User.objects.create_user(_free_username(username_claim or claims.get("email", ""), sub))
         user.set_unusable_password()
@@ -114,7 +128,14 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
         created = True
     else:
         user, created = identity.user, False
-    change = _sync_groups(user, wanted)
+    synced = identity.groups_issued_at
+    if synced is not None and (issued is None or issued < synced):
+        current = set(user.groups.filter(name__in=ADMIN_GROUPS).values_list("name", flat=True))
+        wanted = [group for group in ADMIN_GROUPS if group in current]
+        change = {"added": [], "removed": []}
+    else:
+        change = _sync_groups(user, wanted)
+        identity.groups_issued_at = issued
     before = (user.is_staff, user.is_superuser, user.email, user.first_name, user.last_name)
     user.is_staff = bool(wanted)
     user.is_superuser = False
@@ -126,13 +147,14 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
     if created or before != (user.is_staff, user.is_superuser, user.email, user.first_name, user.last_name):
         user.save()
     now = timezone.now()
-    identity_before = (identity.email, identity.username_claim, identity.asserted_groups)
+    identity_before = (identity.email, identity.username_claim, identity.asserted_groups, synced)
     identity.email = user.email
     identity.username_claim = username_claim[:255]
     identity.asserted_groups = wanted
     # An API call re-checks on every request: write the row only when something moved (or once a minute).
     stale = identity.last_sign_in_at is None or source != "api" or (now - identity.last_sign_in_at).total_seconds() > 60
-    if created or stale or identity_before != (identity.email, identity.username_claim, identity.asserted_groups):
+    moved = identity_before != (identity.email, identity.username_claim, identity.asserted_groups, identity.groups_issued_at)
+    if created or stale or moved:
         identity.last_sign_in_at = now
         identity.save()
     if created or change["added"] or change["removed"]:
@@ -141,7 +163,7 @@ def _sync_identity(*, claims: dict, issuer: str, wanted: list[str], source: str)
             changes={"groups": [sorted(set(wanted) - set(change["added"]) | set(change["removed"])), wanted]},
             detail={"reason": "groups re-synced from the identity provider", "via": source, "created": created},
         )
-    return user
+    return user, wanted
 
 
 def _no_group_reason(claims: dict) -> str:

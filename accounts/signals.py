@@ -3,6 +3,7 @@
 import logging
 import time
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -50,4 +51,14 @@ def _record_failed_password(sender, credentials, request=None, **kwargs):
     audit_record(
         action=AuditAction.LOGIN_REFUSED, user=None, actor_name=str(credentials.get("username", ""))[:255],
         detail={"backend": "password"},
+    )
+
+
+@receiver(user_locked_out)
+def _record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """django-axes locked password sign-in for a username or an address (README "Security")."""
+    logger.warning("password sign-in locked out", extra={"actor": str(username or "")[:255]})
+    audit_record(
+        action=AuditAction.LOGIN_REFUSED, user=None, actor_name=str(username or "")[:255],
+        detail={"backend": "password", "why": "locked out after too many failed passwords"},
     )

@@ -4,7 +4,7 @@ import logging
 
 from django.contrib.contenttypes.models import ContentType
 
-from .context import current
+from .context import current, valid_ip
 from .models import AuditEntry
 
 logger = logging.getLogger("metalfests.audit")
@@ -33,7 +33,7 @@ def audit_record(*, action: str, obj=None, changes: dict | None = None, detail: 
         actor_name=overrides.pop("actor_name", None) or (user.get_username() if user else ctx.actor_name),
         actor_sub=overrides.pop("actor_sub", ctx.actor_sub),
         api_key_name=overrides.pop("api_key_name", ctx.api_key_name),
-        ip=overrides.pop("ip", ctx.ip),
+        ip=valid_ip(overrides.pop("ip", ctx.ip)),  # an address or nothing, whoever set it
         user_agent=overrides.pop("user_agent", ctx.user_agent),
         changes=_plain(changes or {}),
         detail=_plain(detail or {}),

@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -278,8 +278,13 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         self._run_workflow(request, [record], name, versions=versions, reason=request.POST.get("reason", ""))
         return HttpResponseRedirect(change_url)
 
+    def _has_key(self) -> bool:
+        return any(field.name == "key" for field in self.opts.concrete_fields)
+
     def rename_view(self, request, object_id):
         record = get_object_or_404(self.model, pk=object_id)
+        if not self._has_key():  # editions are named by festival and year: nothing to rename
+            raise Http404(f"{self.opts.verbose_name_plural.capitalize()} have no key.")
         if not self.has_approve_permission(request):
             raise PermissionDenied
         change_url = reverse(f"admin:catalog_{self.opts.model_name}_change", args=[record.pk])
@@ -305,7 +310,7 @@ class ReviewableAdmin(SimpleHistoryAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["workflow_buttons"] = self._workflow_buttons(request, obj)
-            context["can_rename"] = self.has_approve_permission(request)
+            context["can_rename"] = self._has_key() and self.has_approve_permission(request)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_buttons(self, request, obj) -> list[dict]:

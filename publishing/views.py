@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .models import PublishTask
@@ -74,8 +75,17 @@ def retry(request, task_id: int):
         messages.success(request, f"Task #{task.pk} will be retried now.")
     else:
         messages.info(request, f"Task #{task.pk} is not failed; nothing to retry.")
-    return HttpResponseRedirect(request.POST.get("next") or request.META.get("HTTP_REFERER")
+    return HttpResponseRedirect(_same_site(request, request.POST.get("next"))
+                                or _same_site(request, request.META.get("HTTP_REFERER"))
                                 or reverse("admin:publishing_publishtask_changelist"))
+
+
+def _same_site(request, url: str | None) -> str | None:
+    """`url` when it stays on this site (as Django's login view checks `next`), else None."""
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return None
 
 
 def _drain_if_local() -> None:

@@ -15,6 +15,8 @@ from accounts.tokens import ProviderUnavailable, TokenInvalid, verify_access_tok
 from audit.context import audit_context
 from audit.models import AuditSource
 
+from .throttling import ProviderUnavailableFailure
+
 
 @dataclass(frozen=True)
 class ApiCredential:
@@ -42,7 +44,7 @@ class CognitoAccessTokenAuthentication(authentication.BaseAuthentication):
         except TokenInvalid as exc:
             raise exceptions.AuthenticationFailed(f"The access token was refused: {exc}.") from exc
         except ProviderUnavailable as exc:
-            raise exceptions.AuthenticationFailed("The access token could not be checked right now.") from exc
+            raise ProviderUnavailableFailure("The access token could not be checked right now.") from exc
         try:
             # Authentication runs before the view sets the API's audit context: what the sign-in
             # records (a group re-sync) comes from the API too.

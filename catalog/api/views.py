@@ -25,7 +25,7 @@ from catalog import selectors, services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, ReviewStatus, Role
 from catalog.snapshots import build_snapshot
 
-from . import ports, serializers
+from . import ports, serializers, throttling
 from .errors import ApiError, request_id
 from .permissions import MANAGE, READ, WRITE
 
@@ -35,6 +35,7 @@ class AdminAPIView(APIView):
 
     def initial(self, request, *args, **kwargs):
         request_id(request)
+        throttling.refuse_while_throttled(request)  # before any credential is looked at
         super().initial(request, *args, **kwargs)
         credential = request.auth
         user = request.user
@@ -48,6 +49,10 @@ class AdminAPIView(APIView):
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:512],
         ))
+
+    def handle_exception(self, exc):
+        throttling.count_failure(self.request, exc)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         audit = getattr(self, "_audit", None)
@@ -219,6 +224,10 @@ class EditionView(AdminAPIView):
                    summary="Create or update a festival's edition and lineup (spec Example 3)")
     def put(self, request, key, year):
         festival = get_object_or_404(Festival, key=key)
+        if isinstance(request.data, dict) and "key" in request.data:
+            raise ApiError(status_code=400, code="VALIDATION_ERROR",
+                           message="An edition has no key of its own: it is named by its festival and year. "
+                                   "To rename, rename the festival's key.", details={"key": ["Not a field of an edition."]})
         data = _validated(serializers.EditionSerializer, request.data)
         lineup = data.get("bands")
         validation, found = _band_validation(lineup or [])

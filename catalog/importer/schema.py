@@ -50,9 +50,18 @@ def load_legacy_file(path) -> object:
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError([f"{path}: cannot be read ({exc})"]) from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise ImportFileError([f"{path}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]) from None
+    except RecursionError:
+        raise ImportFileError([f"{path}: not valid JSON: nested too deeply to read"]) from None
+    except ValueError as exc:  # a number too long to convert (Python's 4,300-digit limit), NaN / Infinity
+        raise ImportFileError([f"{path}: not valid JSON: {str(exc).split(';')[0]}"]) from None
+
+
+def _refuse_constant(name: str):
+    """JSON has no NaN or Infinity; Python's decoder accepts them unless told otherwise."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _show(value) -> str:

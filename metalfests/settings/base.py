@@ -234,7 +234,8 @@ ADMIN_PASSWORD_LOGIN = env_bool("ADMIN_PASSWORD_LOGIN", True)
 BREAK_GLASS_LOGIN = env_bool("BREAK_GLASS_LOGIN", False)
 
 AUTHENTICATION_BACKENDS = [
-    "accounts.backends.LocalPasswordBackend",  # first: force_login() in tests means a plain session
+    "accounts.backends.PasswordLockoutBackend",  # django-axes: refuses a locked-out password sign-in
+    "accounts.backends.LocalPasswordBackend",  # first to sign in: force_login() in tests means a plain session
     "accounts.backends.CognitoOIDCBackend",
 ]
 # Absolute session limit and idle limit (accounts.middleware.SessionLimitsMiddleware), then the
@@ -254,6 +255,11 @@ REST_FRAMEWORK.update(
             "catalog.api.authentication.ApiKeyAuthentication",
         ],
         "DEFAULT_PERMISSION_CLASSES": ["catalog.api.permissions.AdminGroupPermission"],
+        "DEFAULT_PARSER_CLASSES": [
+            "catalog.api.parsers.JSONParser",  # DRF's, with deep nesting a 400 instead of a 500
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
         "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
         "UNAUTHENTICATED_USER": None,
     }
@@ -264,6 +270,37 @@ SPECTACULAR_SETTINGS.update(
         "COMPONENT_SPLIT_REQUEST": True,
     }
 )
+
+# --- Slowing down guessing (README "Security") ---------------------------------
+# Admin API: failed authentications per client address and per API-key prefix; over the rate,
+# every request from there is 429 with Retry-After (catalog/api/throttling.py). "N/s|m|h|d".
+API_AUTH_FAILURE_RATES = {
+    "ip": env_str("API_AUTH_FAILURES_PER_IP", "20/min"),
+    "key_prefix": env_str("API_AUTH_FAILURES_PER_KEY_PREFIX", "10/min"),
+}
+# The counts must be shared by every Lambda instance: a table in the catalog database, created by
+# `migrate` (accounts/apps.py runs createcachetable after it) and by the test runner.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "metalfests_cache"},
+}
+API_AUTH_FAILURE_CACHE = "throttle"
+# Password sign-in (local logins, break-glass): django-axes locks a username, and a client address,
+# after LOGIN_FAILURE_LIMIT failed passwords, for LOGIN_LOCKOUT_MINUTES (429). Unlock early with
+# `manage.py axes_reset_username <name>` or `axes_reset_ip <address>`. SSO sign-ins are not locked.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = max(1, env_int("LOGIN_FAILURE_LIMIT", 10))
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=max(1, env_int("LOGIN_LOCKOUT_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one over the limit locks
+AXES_CLIENT_IP_CALLABLE = "audit.context.client_ip"  # the address the audit trail records
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail already
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+
+# Proxies of ours in front of Django that append the address they saw to X-Forwarded-For (0: none;
+# under Zappa the API Gateway request context is used instead). See audit.context.client_ip.
+TRUSTED_PROXY_COUNT = max(0, env_int("TRUSTED_PROXY_COUNT", 0))
 
 # Audit entries are kept at least this long; `manage.py prune_audit` refuses anything shorter.
 AUDIT_RETENTION_DAYS = max(90, env_int("AUDIT_RETENTION_DAYS", 365))

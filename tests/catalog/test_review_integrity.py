@@ -262,3 +262,14 @@ def test_a_delete_naming_an_old_version_is_refused(editor, full):
     with pytest.raises(services.ConcurrentEditError):
         services.record_delete(record=genre, user=full, expected_version=old)
     assert Genre.objects.filter(pk=genre.pk).exists()
+
+
+def test_editions_offer_no_key_rename(client, full):
+    edition = f.edition(f.festival())
+    client.force_login(full)
+    page = client.get(reverse("admin:catalog_edition_change", args=[edition.pk]))
+    assert page.status_code == 200 and "Rename key" not in page.text
+    assert client.get(reverse("admin:catalog_edition_rename", args=[edition.pk])).status_code == 404
+    assert client.post(reverse("admin:catalog_edition_rename", args=[edition.pk]), {"new_key": "x"}).status_code == 404
+    with pytest.raises(services.ValidationError):
+        services.record_rename_key(record=edition, user=full, new_key="x")
