@@ -2,6 +2,8 @@
 
 import pytest
 
+from read_api import paging
+
 from . import data
 
 pytestmark = pytest.mark.dynamodb
@@ -60,7 +62,7 @@ def test_offset_paging_matches_cursor_paging(seeded, api):
     by_cursor = api("/api/bands", query={"limit": "10", "cursor": first["nextCursor"]}).json()
     by_offset = api("/api/bands", query={"limit": "10", "offset": "10"}).json()
     assert by_cursor["bands"] == by_offset["bands"]
-    beyond = api("/api/bands", query={"offset": "1000"}).json()
+    beyond = api("/api/bands", query={"offset": str(paging.MAX_OFFSET)}).json()
     assert beyond["bands"] == [] and beyond["count"] == len(data.BANDS)
 
 
