@@ -81,6 +81,13 @@ def test_detail(seeded, api):
     assert "nobody" in response.json()["error"]["message"]
 
 
+def test_an_empty_description_is_null_like_every_empty_field(seeded, api):
+    """Issue 11.7: the catalog's "" came back as "" while other empty fields were null."""
+    assert data.BANDS["sabaton"]["band"]["description"] == ""
+    band = api("/api/bands/sabaton").json()["band"]
+    assert band["description"] is None and band["website"] is None and band["headlineImage"] is None
+
+
 def test_band_festivals(seeded, api):
     body = api("/api/bands/metallica/festivals").json()
     assert body["bandKey"] == "metallica"
