@@ -128,7 +128,7 @@ def year_param(value: str) -> int:
     return int(value)
 
 
-def int_param(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+def int_param(request: Request, name: str, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return default

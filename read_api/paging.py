@@ -105,7 +105,7 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
 
 def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str) -> Paging:
     """`limit` (`default` when absent; None: the whole list), `offset` (0..MAX_OFFSET) or a signed `cursor`."""
-    limit = int_param(request, "limit", default, 1, maximum) if "limit" in request.query else default
+    limit = int_param(request, "limit", default, 1, maximum)
     if "offset" in request.query and (raw := request.query["offset"].strip()).isascii() and raw.isdigit() \
             and len(raw) <= 9 and int(raw) > MAX_OFFSET:
         raise invalid("offset", f"'offset' must be an integer from 0 to {MAX_OFFSET}; for deeper pages follow "
