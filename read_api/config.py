@@ -26,9 +26,22 @@ TRACING_VAR = "TRACING"
 SERVICE_NAME_VAR = "OTEL_SERVICE_NAME"
 ENVIRONMENT_VAR = "DEPLOYMENT_ENVIRONMENT"
 LAMBDA_TRACE_ID_VAR = "_X_AMZN_TRACE_ID"
+# Secrets (infra/template.yaml passes them from NoEcho parameters). Each is a comma-separated list:
+# CURSOR_SIGNING_KEYS: the first key signs new cursors, every listed key verifies (rotation keeps the
+# previous key listed for one cache TTL); ORIGIN_VERIFY_SECRETS: every value CloudFront may send in the
+# X-Origin-Verify header (the current one and, while rotating, the previous one).
+CURSOR_KEYS_VAR = "CURSOR_SIGNING_KEYS"
+ORIGIN_SECRETS_VAR = "ORIGIN_VERIFY_SECRETS"
+ORIGIN_HEADER = "X-Origin-Verify"
 
 DEFAULT_TABLE_NAME = "MetalFests"
 DEFAULT_REGION = "eu-west-1"
+
+LOCAL_ENVIRONMENT = "local"
+# Outside a deployment (tests, `make run`) cursors are signed with this key; a deployed function refuses
+# to start without CURSOR_SIGNING_KEYS and ORIGIN_VERIFY_SECRETS (see `from_environment`).
+DEVELOPMENT_CURSOR_KEY = "metalfests-local-cursor-key-not-a-secret"
+MIN_SECRET_LENGTH = 32
 
 # The read functions run with a 10 s Lambda timeout (spec: "All GET operations: 10 seconds").
 LAMBDA_TIMEOUT_SECONDS = 10.0
@@ -51,7 +64,11 @@ class Settings:
     metrics_namespace: str | None = None
     tracing: str = "off"
     service_name: str = "metal-fests-public-api"
-    environment: str = "local"
+    environment: str = LOCAL_ENVIRONMENT
+    # HMAC keys of cursors: [0] signs, all verify.
+    cursor_keys: tuple[bytes, ...] = field(default=(DEVELOPMENT_CURSOR_KEY.encode(),), repr=False)
+    # Accepted X-Origin-Verify values; empty (local only): no check.
+    origin_secrets: tuple[bytes, ...] = field(default=(), repr=False)
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -75,9 +92,33 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+class ConfigurationError(RuntimeError):
+    """A deployed function lacks a setting it must have: it refuses to start rather than serve insecurely."""
+
+
+def _secrets(name: str) -> tuple[bytes, ...]:
+    values = tuple(v.strip() for v in os.environ.get(name, "").split(",") if v.strip())
+    return tuple(dict.fromkeys(v.encode() for v in values))
+
+
+def _checked_secrets(name: str, environment: str) -> tuple[bytes, ...]:
+    values = _secrets(name)
+    if environment == LOCAL_ENVIRONMENT:
+        return values
+    if not values:
+        raise ConfigurationError(f"{name} is required outside local development ({ENVIRONMENT_VAR}={environment})")
+    if any(len(v) < MIN_SECRET_LENGTH for v in values):
+        raise ConfigurationError(f"every value of {name} must be at least {MIN_SECRET_LENGTH} characters")
+    return values
+
+
 def from_environment() -> Settings:
+    """The settings from the environment; `ConfigurationError` when a deployed function lacks its secrets."""
     origins = tuple(o.strip().rstrip("/") for o in os.environ.get(CORS_ORIGINS_VAR, "").split(",") if o.strip())
     defaults = Settings()
+    environment = os.environ.get(ENVIRONMENT_VAR, "").strip() or defaults.environment
+    cursor_keys = _checked_secrets(CURSOR_KEYS_VAR, environment) or defaults.cursor_keys
+    origin_secrets = _checked_secrets(ORIGIN_SECRETS_VAR, environment)
     return Settings(
         table_name=os.environ.get(TABLE_NAME_VAR, "").strip() or DEFAULT_TABLE_NAME,
         endpoint_url=os.environ.get(ENDPOINT_VAR, "").strip() or None,
@@ -90,7 +131,9 @@ def from_environment() -> Settings:
         metrics_namespace=os.environ.get(METRICS_NAMESPACE_VAR, "").strip() or None,
         tracing=(os.environ.get(TRACING_VAR, "").strip().lower() or defaults.tracing),
         service_name=os.environ.get(SERVICE_NAME_VAR, "").strip() or defaults.service_name,
-        environment=os.environ.get(ENVIRONMENT_VAR, "").strip() or defaults.environment,
+        environment=environment,
+        cursor_keys=cursor_keys,
+        origin_secrets=origin_secrets,
     )
 
 

@@ -6,6 +6,7 @@ A handler module builds a `Router`, registers small route functions that return 
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -48,6 +49,25 @@ def not_found(message: str, tag: str | None = None) -> ApiError:
 
 def invalid(parameter: str, message: str, **details) -> ApiError:
     return ApiError(400, "VALIDATION_ERROR", message, {"parameter": parameter, **details})
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "FORBIDDEN", "This API is served only at its public address")
+
+
+def from_origin(request: "Request", settings: config.Settings) -> bool:
+    """The request came through CloudFront: it carries one of the accepted X-Origin-Verify values.
+
+    No accepted values (local development only; a deployed function refuses to start without
+    them) means no check. Each comparison is constant-time.
+    """
+    if not settings.origin_secrets:
+        return True
+    sent = request.headers.get(config.ORIGIN_HEADER.lower())
+    if sent is None:
+        return False
+    sent_bytes = sent.encode("utf-8", "replace")
+    return any(hmac.compare_digest(sent_bytes, secret) for secret in settings.origin_secrets)
 
 
 @dataclass
@@ -108,7 +128,7 @@ def year_param(value: str) -> int:
     return int(value)
 
 
-def int_param(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+def int_param(request: Request, name: str, default: int | None, minimum: int, maximum: int) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return default
@@ -262,6 +282,8 @@ class Router:
         route = matched[0] if matched else None
         headers = {"Vary": "Origin", "X-Request-Id": request.request_id, **_cors_headers(request, settings)}
         try:
+            if not from_origin(request, settings):  # before routing: nothing is read for a direct call
+                raise forbidden()
             if route is None:
                 raise not_found(f"No resource at '{request.path[:200]}'")
             if request.method == "OPTIONS":
@@ -275,7 +297,7 @@ class Router:
         except ApiError as error:
             answer = Answer(body=_error_body(error, request.request_id), tags=error.tags, status=error.status,
                             items=0, headers=error.headers)
-            cache = f"public, max-age={ERROR_TTL}" if error.status < 500 else "no-store"
+            cache = f"public, max-age={ERROR_TTL}" if error.status < 500 and error.status != 403 else "no-store"
             return self._respond(request, route, started, answer, {**headers, "Cache-Control": cache}, etag=False)
         except queries.BadStartKey:
             error = invalid("cursor", "'cursor' is not a cursor of this list")
@@ -321,6 +343,8 @@ class Router:
                 status, body = 304, b""
                 headers.pop("Content-Type")
         if request.method == "HEAD":
+            if status != 304:  # RFC 9110 §9.3.2: the headers GET would send, the length of its content included
+                headers["Content-Length"] = str(len(body))
             body = b""
         return self._finish(request, route, started, status, body.decode(), headers, answer.items, error_name)
 

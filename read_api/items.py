@@ -36,6 +36,7 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
 
 Row builders (pure dicts, for publishing to reuse): festival_row(detail), band_row(detail, festivals).
 Key helpers: keys_of(items), owned_partitions(kind, key).
+Empty optional text: every body goes through blank_to_null(), so "" is never served (null is).
 Count design: each collection has a `#SUMMARY` item first in its partition; a change in
 count rewrites that one item. Sub-collection summaries come from the builders above.
 """
@@ -84,8 +85,21 @@ def _hash(item: Item) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
+def blank_to_null(value):
+    """One rule for every answer: an optional text field that is empty (or only blanks) is null, never "".
+
+    Applies to the values of objects at any depth (a band's description, a genre's description in a
+    band detail, a festival's website); strings inside arrays (keys, names) are left as they are.
+    """
+    if isinstance(value, dict):
+        return {k: None if isinstance(v, str) and not v.strip() else blank_to_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [blank_to_null(v) for v in value]
+    return value
+
+
 def _make(cls: type[Item], pk: str, sk: str, body, *, rev: int, **attrs) -> Item:
-    text = body if isinstance(body, str) else dumps(body)
+    text = body if isinstance(body, str) else dumps(blank_to_null(body))
     if len(text.encode()) > MAX_BODY_BYTES:
         raise ValueError(f"item {pk} / {sk} body is {len(text.encode())} bytes (max {MAX_BODY_BYTES})")
     item = cls(pk, sk, body=text, rev=int(rev), content_hash="", **attrs)

@@ -66,9 +66,11 @@ class _Handler(BaseHTTPRequestHandler):
         result = handler_for(event["path"])(event, None)
         body = (result.get("body") or "").encode()
         self.send_response(result["statusCode"])
-        for name, value in (result.get("headers") or {}).items():
+        headers = result.get("headers") or {}
+        for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        if not any(name.lower() == "content-length" for name in headers):  # a HEAD answer names GET's length
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

@@ -1,28 +1,39 @@
-"""Paging of list answers: `limit`/`offset`, and an opaque `cursor` whose cost does not grow with position.
+"""Paging of list answers: `limit`/`offset`, and an opaque, signed `cursor` whose cost does not grow with position.
 
 A cursor names the last row served (its sort key), how many rows still to skip (only
 when a 1 MB Query page ended before the requested offset) and the collection's count
-read on the first page; it is bound to its list (a hash of the partition), so it cannot
-be replayed against another one. Page N through a cursor is one Query that starts right
-after that row: the same capacity as page 1.
+read on the first page. It is signed: an HMAC-SHA256 (truncated to 128 bits) over the
+list's partition and the cursor's contents, with the first of `CURSOR_SIGNING_KEYS`;
+any listed key verifies, so a rotation that keeps the previous key listed for one cache
+TTL breaks no live cursor. A cursor that was edited, forged, unsigned or made for another
+list is a 400 before anything is read. Page N through a cursor is one Query that starts
+right after that row: the same capacity as page 1.
+
+`offset` reads every row it skips, so it stops at `MAX_OFFSET` (one largest page deep);
+deeper pages come through the cursor. Lists whose specification returns them whole
+(genres, roles) take `default=None`: no `limit`, no paging.
 """
 
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import queries
+from . import config, queries
 from .http import Request, int_param, invalid
 from .schema import SUMMARY
 
-MAX_OFFSET = 10_000  # offsets read every skipped row; beyond this, page with the cursor
+MAX_OFFSET = 500  # offsets read every skipped row: at most one largest page (limit 500) deep; beyond, the cursor
 MAX_CURSOR_LENGTH = 2048
+MAC_BYTES = 16
+MAX_WHOLE_PAGES = 8  # a whole list (genres, roles) reads at most this many 1 MB Query pages
 # Every row sort key is ASCII: PREFIX#<slug>[#<digits>]; anything else never came from us.
 SORT_KEY_RE = re.compile(r"[A-Z]+#[a-z0-9-]{1,100}(?:#[0-9]{1,4})?")
+_B64_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -34,44 +45,72 @@ class Cursor:
 
 @dataclass(frozen=True)
 class Paging:
-    limit: int
+    limit: int | None  # None: the whole list (from the offset or cursor on)
     offset: int
     cursor: Cursor | None
 
 
-def _scope(partition: str) -> str:
-    return hashlib.blake2b(partition.encode(), digest_size=4).hexdigest()
-
-
-def encode(cursor: Cursor, partition: str) -> str:
-    data = {"s": _scope(partition), "a": cursor.after, "k": cursor.skip, "c": cursor.count}
-    raw = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode(text: str, partition: str, row_prefix: str) -> Cursor:
+def _unb64(text: str) -> bytes:
+    if not _B64_RE.fullmatch(text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(key: bytes, partition: str, payload: bytes) -> bytes:
+    return hmac.new(key, partition.encode() + b"\0" + payload, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def encode(cursor: Cursor, partition: str, *, keys: tuple[bytes, ...] | None = None) -> str:
+    """`<payload>.<mac>`, both base64url: the payload is compact JSON, the MAC binds it to `partition`."""
+    key = (keys or config.settings.cursor_keys)[0]
+    payload = json.dumps({"a": cursor.after, "k": cursor.skip, "c": cursor.count},
+                         separators=(",", ":"), ensure_ascii=True).encode()
+    return f"{_b64(payload)}.{_b64(_mac(key, partition, payload))}"
+
+
+def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...] | None = None) -> Cursor:
+    """The cursor in `text` if one of `keys` signed it for `partition`; else a 400 (nothing is parsed before the MAC)."""
     bad = invalid("cursor", "'cursor' is not a cursor of this list; use the nextCursor of a previous page")
     if len(text) > MAX_CURSOR_LENGTH:
         raise bad
+    payload_text, dot, mac_text = text.partition(".")
     try:
-        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        payload, mac = _unb64(payload_text), _unb64(mac_text)
+    except (ValueError, binascii.Error):
         raise bad from None
-    if not isinstance(data, dict) or data.get("s") != _scope(partition):
+    if not dot or len(mac) != MAC_BYTES:
+        raise bad
+    if not any(hmac.compare_digest(mac, _mac(key, partition, payload)) for key in keys or config.settings.cursor_keys):
+        raise bad
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        raise bad from None
+    if not isinstance(data, dict):
         raise bad
     after, skip, count = data.get("a"), data.get("k"), data.get("c")
     if after is not None and not (isinstance(after, str) and after.startswith(row_prefix)
                                   and SORT_KEY_RE.fullmatch(after)):
         raise bad
-    if type(skip) is not int or not 0 <= skip <= MAX_OFFSET:
+    if type(skip) is not int or skip < 0:
         raise bad
     if count is not None and (type(count) is not int or count < 0):
         raise bad
     return Cursor(after, skip, count)
 
 
-def parse(request: Request, *, default: int, maximum: int, partition: str, row_prefix: str) -> Paging:
+def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str) -> Paging:
+    """`limit` (`default` when absent; None: the whole list), `offset` (0..MAX_OFFSET) or a signed `cursor`."""
     limit = int_param(request, "limit", default, 1, maximum)
+    if "offset" in request.query and (raw := request.query["offset"].strip()).isascii() and raw.isdigit() \
+            and len(raw) <= 9 and int(raw) > MAX_OFFSET:
+        raise invalid("offset", f"'offset' must be an integer from 0 to {MAX_OFFSET}; for deeper pages follow "
+                                "the nextCursor of the previous page (the same cost at any depth)",
+                      minimum=0, maximum=MAX_OFFSET, use="cursor")
     offset = int_param(request, "offset", 0, 0, MAX_OFFSET)
     raw = request.query.get("cursor")
     if raw is None:
@@ -98,6 +137,8 @@ def read(partition: str, paging: Paging, *, row_prefix: str, index: str | None =
         start = (start_key or _table_start_key(partition))(cursor.after) if cursor.after else None
     else:
         skip, count, first_page, start = paging.offset, None, True, None
+    if paging.limit is None:
+        return _read_whole(partition, skip, count, first_page, start, row_prefix=row_prefix, index=index)
     want = (1 if first_page else 0) + skip + paging.limit + 1  # +1: tells whether more rows remain
     page = queries.query(partition, limit=want, start_after=start, index=index)
     head = None
@@ -129,6 +170,40 @@ def read(partition: str, paging: Paging, *, row_prefix: str, index: str | None =
     )
 
 
+def _read_whole(partition: str, skip: int, count: int | None, first_page: bool, start: dict | None, *,
+                row_prefix: str, index: str | None) -> Listing:
+    """Every row from `start` on: one Query page for any list of ordinary size (under 1 MB).
+
+    A list larger than `MAX_WHOLE_PAGES` Query pages is cut there with a `nextCursor`, so one
+    request stays bounded whatever the table holds.
+    """
+    head = None
+    rows: list[dict] = []
+    following = None
+    for _ in range(MAX_WHOLE_PAGES):
+        page = queries.query(partition, start_after=start, index=index)
+        for item in page.items:
+            if item["SK"]["S"].startswith(row_prefix):
+                rows.append(item)
+            elif first_page and head is None and not rows:
+                head = item
+        if page.last_key is None:
+            break
+        start = page.last_key
+    else:
+        if rows:
+            following = Cursor(rows[-1]["SK"]["S"], max(0, skip - len(rows)), None)
+    if head is not None and head["SK"]["S"] == SUMMARY:
+        count = queries.number(head, "count")
+    served = rows[skip:]
+    if count is None:  # no summary item (yet): the rows seen are all we know
+        count = len(rows) if first_page else skip + len(served)
+    if following is not None:
+        following = Cursor(following.after, following.skip, count)
+    return Listing(rows=[item["body"]["S"] for item in served], count=count,
+                   next_cursor=encode(following, partition) if following else None, head=head)
+
+
 def _table_start_key(partition: str) -> Callable[[str], dict]:
     return lambda after: {"PK": {"S": partition}, "SK": {"S": after}}
 
@@ -141,7 +216,7 @@ def gsi3_start_key(index_partition: str, table_partition: str) -> Callable[[str]
 def window(rows: list[str], paging: Paging, partition: str) -> tuple[list[str], str | None]:
     """Slice an in-memory list (upcoming): the cursor carries the next offset."""
     start = paging.cursor.skip if paging.cursor else paging.offset
-    served = rows[start:start + paging.limit]
+    served = rows[start:] if paging.limit is None else rows[start:start + paging.limit]
     end = start + len(served)
     following = encode(Cursor(None, end, len(rows)), partition) if end < len(rows) else None
     return served, following

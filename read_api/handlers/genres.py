@@ -9,7 +9,8 @@ LIST_DEFAULT, LIST_MAX = 100, 500
 
 @router.route("/api/genres", ttl=3600)
 def genre_list(request):
-    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+    # The specification returns all genres at once: no `limit`, the whole list; with `limit`, cursor pages.
+    page = paging.parse(request, default=None, maximum=LIST_MAX,
                         partition=schema.GENRES_PK, row_prefix=schema.GENRE_ROW_PREFIX)
     listing = paging.read(schema.GENRES_PK, page, row_prefix=schema.GENRE_ROW_PREFIX)
     return Answer(list_body("genres", listing.rows, listing.count, listing.next_cursor),

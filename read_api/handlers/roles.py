@@ -9,7 +9,8 @@ LIST_DEFAULT, LIST_MAX = 100, 500
 
 @router.route("/api/roles", ttl=3600)
 def role_list(request):
-    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+    # The specification returns all roles at once: no `limit`, the whole list; with `limit`, cursor pages.
+    page = paging.parse(request, default=None, maximum=LIST_MAX,
                         partition=schema.ROLES_PK, row_prefix=schema.ROLE_ROW_PREFIX)
     listing = paging.read(schema.ROLES_PK, page, row_prefix=schema.ROLE_ROW_PREFIX)
     return Answer(list_body("roles", listing.rows, listing.count, listing.next_cursor),

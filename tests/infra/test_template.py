@@ -481,3 +481,93 @@ def test_read_tier_calls_only_what_its_roles_allow():
     # PynamoDB model methods that need more than the three reads (DescribeTable, Scan, writes).
     for method in ("scan", "describe_table", "exists", "save", "batch_write", "create_table"):
         assert not re.search(rf"\.{method}\(", source), f"read_api calls .{method}(): not allowed by its roles"
+
+
+# ------------------------------------------------------------------ the read tier's secrets (issue 10, items 8 and 11)
+
+
+def evaluate(node, parameters: dict):
+    """The few intrinsics the secrets pass through (Ref, Fn::Split, Fn::Select), evaluated as CloudFormation would."""
+    node = plain(node)
+    if isinstance(node, dict) and "Ref" in node:
+        return parameters[node["Ref"]]
+    if isinstance(node, dict) and "Fn::Split" in node:
+        separator, value = node["Fn::Split"]
+        return evaluate(value, parameters).split(separator)
+    if isinstance(node, dict) and "Fn::Select" in node:
+        index, values = node["Fn::Select"]
+        return evaluate(values, parameters)[int(index)]
+    assert isinstance(node, str), f"unexpected intrinsic {node}"
+    return node
+
+
+SECRET_PARAMETERS = {"OriginVerifySecrets": "ORIGIN_VERIFY_SECRETS", "CursorSigningKeys": "CURSOR_SIGNING_KEYS"}
+
+
+@pytest.mark.parametrize("parameter", SECRET_PARAMETERS)
+def test_read_tier_secrets_are_required_noecho_parameters_that_never_leave_the_stack(template, parameter):
+    spec = template["Parameters"][parameter]
+    assert spec["NoEcho"] is True and "Default" not in spec  # no deploy without one, never shown by describe-stacks
+    pattern = re.compile(spec["AllowedPattern"])
+    strong, other = "a" * 32, "B-_9" * 10
+    assert pattern.fullmatch(strong) and pattern.fullmatch(f"{strong},{other}") and pattern.fullmatch(f"{strong},{other},{strong}")
+    for weak in ("", "a" * 31, f"{strong},", f"{strong},short", "a b" * 20, f"{strong};{other}"):
+        assert not pattern.fullmatch(weak), weak
+    assert parameter not in json.dumps(plain(template["Outputs"]))
+
+
+def test_read_functions_get_the_secrets_and_would_refuse_to_start_without_them(template):
+    from read_api import config
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for parameter, variable in SECRET_PARAMETERS.items():
+        assert variable in (config.ORIGIN_SECRETS_VAR, config.CURSOR_KEYS_VAR)
+        assert plain(variables[variable]) == {"Ref": parameter}
+    assert plain(variables[config.ENVIRONMENT_VAR]) == {"Ref": "Environment"}
+    assert set(template["Parameters"]["Environment"]["AllowedValues"]).isdisjoint({config.LOCAL_ENVIRONMENT})
+
+
+def test_read_roles_need_no_secret_store_access(resources):
+    for role in ("FestivalsFunctionRole", "BandsFunctionRole", "GenresFunctionRole", "RolesFunctionRole"):
+        actions = {action for statement in statements(resources[role]) for action in as_list(statement["Action"])}
+        assert not any(action.startswith(("secretsmanager:", "ssm:", "kms:")) for action in actions), role
+
+
+@pytest.mark.dynamodb
+def test_the_execute_api_url_answers_only_what_cloudfront_sends(template, resources, monkeypatch, dynamodb_table):
+    """Evaluate the template for one set of parameter values: CloudFront's origin header is accepted by the function
+    configured from the same template; a direct call (no header, a wrong or a retired value) is a 403 before any read."""
+    import dataclasses
+
+    from read_api import config
+    from read_api.handlers import genres
+
+    current, previous, retired = "c" * 48, "p" * 48, "r" * 48
+    values = {"OriginVerifySecrets": f"{current},{previous}", "CursorSigningKeys": "k" * 32, "Environment": "production"}
+    (origin,) = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    headers = {h["HeaderName"]: evaluate(h["HeaderValue"], values) for h in origin["OriginCustomHeaders"]}
+    assert headers == {config.ORIGIN_HEADER: current}  # CloudFront sends the first value only
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for name in (config.ORIGIN_SECRETS_VAR, config.CURSOR_KEYS_VAR, config.ENVIRONMENT_VAR):
+        monkeypatch.setenv(name, evaluate(variables[name], values))
+    deployed = config.from_environment()
+    monkeypatch.setattr(config, "settings", dataclasses.replace(
+        dynamodb_table, origin_secrets=deployed.origin_secrets, cursor_keys=deployed.cursor_keys))
+
+    def call(sent: dict) -> int:
+        event = {"path": "/api/genres", "httpMethod": "GET", "headers": sent, "queryStringParameters": {"offset": "500"}}
+        return genres.lambda_handler(event, None)["statusCode"]
+
+    assert call(headers) == 200
+    assert call({config.ORIGIN_HEADER: previous}) == 200  # mid-rotation: the previous value still works
+    for direct in ({}, {config.ORIGIN_HEADER: retired}, {config.ORIGIN_HEADER: ""}, {"X-Forwarded-For": "1.2.3.4"}):
+        assert call(direct) == 403
+
+
+def test_a_viewer_cannot_send_the_origin_header_itself(resources):
+    """CloudFront overwrites a viewer's header of an origin custom header's name; the policy forwards it neither."""
+    from read_api import config
+
+    forwarded = resources["OriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert forwarded["HeaderBehavior"] == "whitelist"
+    assert config.ORIGIN_HEADER.lower() not in {h.lower() for h in forwarded["Headers"]}

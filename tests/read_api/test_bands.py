@@ -2,6 +2,8 @@
 
 import pytest
 
+from read_api import paging
+
 from . import data
 
 pytestmark = pytest.mark.dynamodb
@@ -60,7 +62,7 @@ def test_offset_paging_matches_cursor_paging(seeded, api):
     by_cursor = api("/api/bands", query={"limit": "10", "cursor": first["nextCursor"]}).json()
     by_offset = api("/api/bands", query={"limit": "10", "offset": "10"}).json()
     assert by_cursor["bands"] == by_offset["bands"]
-    beyond = api("/api/bands", query={"offset": "1000"}).json()
+    beyond = api("/api/bands", query={"offset": str(paging.MAX_OFFSET)}).json()
     assert beyond["bands"] == [] and beyond["count"] == len(data.BANDS)
 
 
@@ -77,6 +79,13 @@ def test_detail(seeded, api):
     response = api("/api/bands/nobody")
     assert response.status == 404 and response.header("Cache-Tag") == "band:nobody"
     assert "nobody" in response.json()["error"]["message"]
+
+
+def test_an_empty_description_is_null_like_every_empty_field(seeded, api):
+    """Issue 11.7: the catalog's "" came back as "" while other empty fields were null."""
+    assert data.BANDS["sabaton"]["band"]["description"] == ""
+    band = api("/api/bands/sabaton").json()["band"]
+    assert band["description"] is None and band["website"] is None and band["headlineImage"] is None
 
 
 def test_band_festivals(seeded, api):

@@ -112,3 +112,29 @@ def test_festival_without_editions(dynamodb_table_session, api):
     finally:
         empty_table(dynamodb_table_session)
         data.write(data.all_items())
+
+
+def _lineup_entries(body):
+    for edition in body.get("editions") or ([body["edition"]] if "edition" in body else []):
+        yield from edition["bands"]
+
+
+def test_a_lineup_entry_without_a_public_band_keeps_its_key_and_the_key_is_a_404(seeded, api, dynamo_calls):
+    """Issue 11.1: lineup entries of bands with no public page carried `"key": null` against the contract."""
+    entry = next(e for e in api("/api/festivals/graspop").json()["editions"][0]["bands"] if e["name"] == "Unsigned Heroes")
+    assert entry == {"key": data.NOT_PUBLIC, "name": "Unsigned Heroes", "size": 3}
+    year = api("/api/festivals/graspop").json()["editions"][0]["year"]
+    assert data.NOT_PUBLIC in [e["key"] for e in _lineup_entries(api(f"/api/festivals/graspop/editions/{year}").json())]
+    assert data.NOT_PUBLIC in [e["key"] for e in _lineup_entries(api("/api/festivals/graspop/editions").json())]
+    for path in (f"/api/bands/{entry['key']}", f"/api/bands/{entry['key']}/festivals"):
+        response = api(path)  # validated: the documented 404
+        assert response.status == 404 and response.json()["error"]["code"] == "RESOURCE_NOT_FOUND"
+        assert response.header("Cache-Tag") == f"band:{data.NOT_PUBLIC}"  # publishing the band clears it
+    assert api("/api/festivals/graspop/editions").json()["count"] == 1
+
+
+def test_every_lineup_entry_of_every_answer_has_a_key(seeded, api):
+    for key in data.FESTIVALS:
+        for body in (api(f"/api/festivals/{key}").json(), api(f"/api/festivals/{key}/editions").json()):
+            for entry in _lineup_entries(body):
+                assert isinstance(entry["key"], str) and entry["key"], (key, entry)

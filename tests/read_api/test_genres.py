@@ -31,3 +31,53 @@ def test_bands_of_a_genre(seeded, api):
     last = api("/api/genres/power-metal/bands", query={"limit": "30", "cursor": page["nextCursor"]}).json()
     assert [b["key"] for b in last["bands"]] == ["sabaton"] and "nextCursor" not in last
     assert api("/api/genres/polka/bands").status == 404
+
+
+@pytest.fixture
+def many_genres(dynamodb_table_session):
+    """172 genres (as many as the newer legacy export has): more than any page size's default."""
+    from read_api import items, schema
+    from tests.fixtures.dynamodb import empty_table
+
+    empty_table(dynamodb_table_session)
+    built = [items.summary_item(schema.GENRES_PK, 172)]
+    for n in range(172):
+        built += items.genre_items({"key": f"g-{n:03d}", "name": f"G {n}", "description": ""}, [])
+    data.write(built)
+    yield
+    empty_table(dynamodb_table_session)
+    data.write(data.all_items())
+
+
+def test_the_whole_list_by_default_cursor_pages_with_limit(many_genres, api, dynamo_calls):
+    """Issue 11.5: /api/genres answered 100 of 172 by default; the specification returns all of them."""
+    body = api("/api/genres").json()
+    assert [g["key"] for g in body["genres"]] == [f"g-{n:03d}" for n in range(172)]
+    assert body["count"] == 172 and "nextCursor" not in body
+    assert dynamo_calls == ["Query"]
+    first = api("/api/genres", query={"limit": "100"}).json()
+    assert len(first["genres"]) == 100 and first["count"] == 172
+    rest = api("/api/genres", query={"limit": "100", "cursor": first["nextCursor"]}).json()
+    assert [g["key"] for g in first["genres"] + rest["genres"]] == [g["key"] for g in body["genres"]]
+    assert "nextCursor" not in rest and rest["count"] == 172
+    tail = api("/api/genres", query={"offset": "170"}).json()
+    assert [g["key"] for g in tail["genres"]] == ["g-170", "g-171"] and tail["count"] == 172
+    assert api("/api/genres/g-007").json()["genre"]["description"] is None  # empty text is null
+
+
+def test_a_whole_list_reads_past_1_mb_pages_and_stays_bounded(many_genres, api, monkeypatch):
+    from read_api import paging, queries
+
+    real = queries.query
+
+    def small_pages(pk, **kwargs):  # DynamoDB's 1 MB page, scaled down to 50 items
+        return real(pk, **{**kwargs, "limit": kwargs.get("limit") or 50})
+
+    monkeypatch.setattr(queries, "query", small_pages)
+    body = api("/api/genres").json()
+    assert len(body["genres"]) == 172 and "nextCursor" not in body and queries.stats.requests == 4
+    monkeypatch.setattr(paging, "MAX_WHOLE_PAGES", 2)
+    cut = api("/api/genres").json()
+    assert len(cut["genres"]) == 99 and cut["count"] == 172  # 100 items read: the summary and 99 rows
+    rest = api("/api/genres", query={"cursor": cut["nextCursor"]}).json()
+    assert [g["key"] for g in cut["genres"] + rest["genres"]][:198] == [g["key"] for g in body["genres"]][:198]

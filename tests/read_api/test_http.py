@@ -99,6 +99,60 @@ def test_head_has_the_headers_of_get_and_no_body(seeded, api, path):
     assert head.header("ETag") == get.header("ETag")
 
 
+@pytest.mark.parametrize("path", PATHS)
+def test_head_sends_the_content_length_get_would_send(seeded, api, path):
+    """Issue 11.7: HEAD said Content-Length: 0 where GET sent N bytes (RFC 9110 §9.3.2: GET's headers)."""
+    get, head = api(path), api(path, method="HEAD")
+    assert head.header("Content-Length") == str(len(get.body.encode())) != "0"
+    not_found = api("/api/bands/nobody", method="HEAD")
+    assert not_found.status == 404 and not_found.header("Content-Length") == str(len(api("/api/bands/nobody").body.encode()))
+    unchanged = api(path, method="HEAD", headers={"If-None-Match": get.header("ETag")})
+    assert unchanged.status == 304 and unchanged.header("Content-Length") is None  # never 0 for a 304
+
+
+CURRENT, PREVIOUS = "c" * 40, "p" * 40
+
+
+@pytest.fixture
+def origin_check(monkeypatch):
+    """The deployed configuration: only calls carrying CloudFront's X-Origin-Verify are answered."""
+    monkeypatch.setattr(config, "settings", dataclasses.replace(
+        config.settings, origin_secrets=(CURRENT.encode(), PREVIOUS.encode())))
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_direct_calls_without_the_origin_header_get_403_before_any_read(seeded, api, dynamo_calls, origin_check, path):
+    """Issue 10.8: the execute-api URL answered anyone, so offsets and cursors skipped CloudFront's cache and WAF."""
+    for headers in ({}, {"X-Origin-Verify": "guess"}, {"X-Origin-Verify": CURRENT[:-1]}, {"X-Origin-Verify": ""},
+                    {"X-Origin-Verify": CURRENT + "x"}, {"X-Origin-Verify": "é" * 40}):
+        for method in ("GET", "HEAD", "OPTIONS"):
+            response = api(path, method=method, query={"offset": "500"}, headers=headers, validate=False)
+            assert response.status == 403, (headers, method)
+            assert response.header("Cache-Control") == "no-store"
+            if method == "GET":
+                error = response.json()["error"]
+                assert error["code"] == "FORBIDDEN" and set(error) == {"code", "message", "details", "timestamp", "requestId"}
+                assert CURRENT not in response.body and PREVIOUS not in response.body
+    assert dynamo_calls == []
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_calls_through_cloudfront_are_answered_with_the_current_or_previous_value(seeded, api, origin_check, path):
+    for value in (CURRENT, PREVIOUS):
+        assert api(path, headers={"X-Origin-Verify": value}).status == 200
+        assert api(path, headers={"x-origin-verify": value}).status == 200  # header names are case-insensitive
+
+
+def test_the_forbidden_answer_is_documented(seeded, api, origin_check):
+    api("/api/bands", headers={})  # validated against read_api/openapi.yaml by the fixture
+    api("/api/bands", method="HEAD", headers={})
+
+
+def test_without_configured_values_there_is_no_check_locally(seeded, api):
+    assert config.settings.origin_secrets == ()
+    assert api("/api/genres").status == 200
+
+
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
 @pytest.mark.parametrize("path", PATHS)
 def test_other_methods_get_405(seeded, api, dynamo_calls, path, method):

@@ -169,3 +169,36 @@ def test_each_item_names_the_public_answers_it_serves(pk, sk, listing, paths):
 def test_an_unknown_item_key_is_an_error_not_a_guess(pk, sk):
     with pytest.raises(ValueError, match="no public answer"):
         cachetags.answer_paths(pk, sk)
+
+
+def test_empty_optional_text_is_null_in_every_body():
+    """Issue 11.7: an empty description came back as "" while other empty fields were null: one rule."""
+    festival = {"festival": {"key": "f", "name": "F", "location": "", "website": " ", "poster": None,
+                             "description": ""},
+                "editions": [{"year": 2030, "dates": {"start": "2030-01-01", "end": "2030-01-02"},
+                              "bands": [{"key": "b", "name": "B", "size": None}], "currency": "", "status": "announced"}]}
+    band = {"band": {"key": "b", "name": "B", "country": "", "description": "", "genreKeys": ["g"],
+                     "members": [{"name": "M", "roleKeys": ["r"]}], "reviewed": True},
+            "genres": [{"key": "g", "name": "G", "description": "  "}], "roles": [{"key": "r", "name": "R", "category": ""}]}
+    built = items.festival_items(festival) + items.band_items(band, []) + items.genre_items(
+        {"key": "g", "name": "G", "description": ""}, []) + items.role_items({"key": "r", "name": "R", "description": ""}, [])
+
+    def strings(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    for item in built:
+        assert all(text.strip() for text in strings(json.loads(item.body))), item.body
+    detail = json.loads(built[0].body)
+    assert detail["festival"]["description"] is None and detail["festival"]["website"] is None
+    assert detail["editions"][0]["currency"] is None
+    band_detail = json.loads(next(i for i in built if i.PK == "BAND#b" and i.SK == "METADATA").body)
+    assert band_detail["band"]["description"] is None and band_detail["genres"][0]["description"] is None
+    assert band_detail["band"]["genreKeys"] == ["g"]  # strings in arrays are data, kept as they are
+    assert items.blank_to_null({"a": ["", "x"], "b": "", "c": "x"}) == {"a": ["", "x"], "b": None, "c": "x"}

@@ -68,6 +68,15 @@ def test_serves_the_handlers_over_http(server):
     assert requests.get(server + "/nothing/here", timeout=10).status_code == 404
 
 
+def test_head_over_http_sends_the_length_get_sends(server):
+    """Issue 11.7: HEAD answered Content-Length: 0 where GET sent N bytes."""
+    for path in ("/api/genres", "/api/bands/iron-maiden", "/api/bands/nobody"):
+        get, head = _get(server, path), _get(server, path, method="HEAD")
+        assert head.status_code == get.status_code and head.text == ""
+        assert int(head.headers["Content-Length"]) == len(get.content) > 0
+        assert head.raw.headers.getlist("Content-Length") == [head.headers["Content-Length"]]  # one, not two
+
+
 def test_odd_inputs_never_produce_other_5xx(server):
     odd = ["/api/bands/%F0%9F%A4%98", "/api/bands/" + "x" * 5000, "/api/bands/a%2Fb", "/api/festivals/%00",
            "/api/bands?limit=%FF", "/api/bands?offset=-0", "/api/bands?cursor=" + "A" * 3000,

@@ -33,3 +33,12 @@ def test_members_of_a_role(seeded, api):
     names = [m["name"] for m in first["members"] + rest["members"]]
     assert len(names) == 32 == len(set(names)) and rest["count"] == 32
     assert api("/api/roles/kazoo/members").status == 404
+
+
+def test_the_whole_list_by_default_pages_with_limit(seeded, api):
+    """Issue 11.5: the specification's /api/roles returns every role; with `limit`, cursor pages."""
+    whole = api("/api/roles").json()
+    assert len(whole["roles"]) == whole["count"] == len(data.ROLES) and "nextCursor" not in whole
+    first = api("/api/roles", query={"limit": "2"}).json()
+    rest = api("/api/roles", query={"limit": "2", "cursor": first["nextCursor"]}).json()
+    assert first["roles"] + rest["roles"] == whole["roles"]
