@@ -144,7 +144,9 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
     `failures` and its stored items are left alone (not deleted). The lease is renewed as the
     work goes (`keeper.tick()`), and writing stops once it is lost.
     """
+    keeper.tick()
     stored = writer.scan()
+    keeper.tick()
     entities = sorted(catalog.all_entities())
     report = RepublishReport(stored=len(stored), dry_run=dry_run)
     desired_keys: set = set()
@@ -198,6 +200,7 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
     lease = acquire_waiting(f"republish:{new_worker_id()}", wait_for_lease)
     if lease is None:
         raise LeaseBusy("a worker holds the publishing lease; try again in a moment")
+    keeper = LeaseKeeper(lease)
     try:
         if not dry_run:
             try:
@@ -206,7 +209,9 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
                 if not lease_adopt(lease, exc.stored + 1):
                     raise
                 writer.ensure_fence(lease.token)
-        report = _rebuild(PublicCatalog(), writer, LeaseKeeper(lease), dry_run=dry_run, progress=progress)
+        keeper.tick()
+        catalog = PublicCatalog()
+        report = _rebuild(catalog, writer, keeper, dry_run=dry_run, progress=progress)
         if not dry_run:
             report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
             cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",

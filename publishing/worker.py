@@ -124,7 +124,8 @@ class LeaseKeeper:
     def __init__(self, lease: Lease, *, name: str = LEASE_NAME):
         self.lease, self.name = lease, name
         self.lost = False
-        self.renewed = time.monotonic()
+        # counted from when the lease was taken or last renewed, not from when the keeper was made
+        self.renewed = time.monotonic() - max((timezone.now() - lease.acquired_at).total_seconds(), 0.0)
         self.interval = conf.get("PUBLISH_LEASE_SECONDS") / 4
 
     def alive(self) -> bool:
@@ -134,8 +135,9 @@ class LeaseKeeper:
         from .writer import Fenced
 
         if not self.lost and time.monotonic() - self.renewed >= self.interval:
+            started = time.monotonic()
             if lease_renew(self.lease, name=self.name):
-                self.renewed = time.monotonic()
+                self.renewed = started
             else:
                 self.lost = True
                 logger.warning("publishing: lease lost, stopping", extra={"holder": self.lease.holder})
