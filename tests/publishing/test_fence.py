@@ -122,6 +122,44 @@ def test_a_job_outliving_its_lease_never_overwrites_a_newer_holder(job, publish_
         assert not PublishTask.objects.exclude(status=TaskStatus.DONE).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_task_outliving_its_lease_never_brings_back_what_a_newer_holder_deleted(publish_table, settings,
+                                                                                   monkeypatch):
+    """The per-item `rev` condition alone lets a late put recreate a deleted item; the fence does not."""
+    settings.PUBLISH_LEASE_SECONDS = 1.0
+    world = published_world()
+    assert drain().failed == 0
+    delayed = DelayedClient(publish_table.client)
+    real_client = writer_module.dynamodb_client
+    monkeypatch.setattr(writer_module, "dynamodb_client",
+                        lambda: delayed if threading.current_thread().name == "worker-a" else real_client())
+    world.metallica.name = "Metallica (renamed, then unpublished)"
+    catalog_services.record_save(record=world.metallica, user=None)
+    f.approved(world.metallica)
+    outcome: dict = {}
+    thread = _in_thread(lambda: drain(worker_id="worker-a"), outcome)
+    assert delayed.held.wait(60), "worker A never wrote the band"
+
+    catalog_services.record_unpublish(record=world.metallica, user=None)
+    assert drain(worker_id="worker-b", wait_for_lease=10).failed == 0
+    assert ("BAND#metallica", "METADATA") not in publish_table.dump()
+
+    delayed.release.set()
+    thread.join(60)
+    assert ("BAND#metallica", "METADATA") not in publish_table.dump(), "a late write brought an unpublished band back"
+    assert strip_rev(publish_table.dump()) == expected_table()
+    assert "Fenced" in " ".join(outcome["result"].errors), outcome
+
+
+class SlowClient(DelayedClient):
+    """A real client whose writes each take a third of a second longer (a slow network)."""
+
+    def _hold_if_named(self, payload) -> None:
+        import time
+
+        time.sleep(0.3)
+
+
 @pytest.mark.django_db
 def test_a_republish_renews_its_lease_while_it_works(publish_table, settings, monkeypatch):
     """A republish slower than its lease keeps it: no other worker can take over meanwhile."""
@@ -129,30 +167,23 @@ def test_a_republish_renews_its_lease_while_it_works(publish_table, settings, mo
 
     from publishing import worker
     from publishing.models import DrainLease
+    from publishing.projector import PublicCatalog
 
     settings.PUBLISH_LEASE_SECONDS = 0.4
     published_world()
     PublishTask.objects.update(status=TaskStatus.DONE)
     expected = expected_table()
-    original = Writer.write_fenced
+    projected = PublicCatalog.entity_items
     taken = []
-
-    def slow(self, operations, **kwargs):
-        time.sleep(0.3)
-        return original(self, operations, **kwargs)
 
     def projected_slowly(self, entity, *, rev):
         time.sleep(0.15)
         taken.append(worker.lease_acquire("intruder") is not None)
         return projected(self, entity, rev=rev)
 
-    from publishing.projector import PublicCatalog
-
-    projected = PublicCatalog.entity_items
-    monkeypatch.setattr(Writer, "write_fenced", slow)
     monkeypatch.setattr(PublicCatalog, "entity_items", projected_slowly)
     started = time.monotonic()
-    report = republish()
+    report = republish(writer=Writer(client=SlowClient(publish_table.client), table=publish_table.table))
     assert time.monotonic() - started > 3 * settings.PUBLISH_LEASE_SECONDS
     assert report.puts == len(expected) and taken and not any(taken)
     assert DrainLease.objects.get().holder == ""  # released at the end
