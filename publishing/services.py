@@ -44,11 +44,25 @@ def describe(entity: Entity) -> str:
     return f"{entity.kind} {entity.key}".strip() if entity.key else entity.kind
 
 
-def _owned(keys, entity: Entity) -> list:
-    """The keys among `keys` that live in `entity`'s partitions."""
-    whole = {pk for pk, sk in entity.partitions() if sk is None}
-    exact = {(pk, sk) for pk, sk in entity.partitions() if sk is not None}
-    return [k for k in keys if k[0] in whole or k in exact]
+class StoredIndex(dict):
+    """What is stored (key → Stored), with the keys of each partition at hand."""
+
+    def __init__(self, stored: dict):
+        super().__init__(stored)
+        self.by_pk: dict[str, list] = {}
+        for key in stored:
+            self.by_pk.setdefault(key[0], []).append(key)
+
+
+def _owned(stored: StoredIndex, entity: Entity) -> list:
+    """The stored keys that live in `entity`'s partitions."""
+    found = []
+    for pk, sk in entity.partitions():
+        if sk is None:
+            found += stored.by_pk.get(pk, [])
+        elif (pk, sk) in stored:
+            found.append((pk, sk))
+    return found
 
 
 def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token: int, rev=None):
@@ -59,7 +73,7 @@ def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token:
         logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
         return None, None, f"cannot be built: {type(exc).__name__}: {exc}"
     keys = [(i.PK, i.SK) for i in built]
-    plan = Writer.plan(built, {k: stored[k] for k in {*keys, *_owned(stored, entity)} if k in stored}, rev=rev)
+    plan = Writer.plan(built, {k: stored[k] for k in [*keys, *_owned(stored, entity)] if k in stored}, rev=rev)
     serialised = [item.serialize() for item in plan.puts]
     too_large = Writer.oversized(serialised)
     if too_large:
@@ -80,7 +94,7 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
     writer = writer or Writer()
     catalog = PublicCatalog()
     entities = entities_for_task(task, catalog)
-    stored = writer.read(_partitions(entities))
+    stored = StoredIndex(writer.read(_partitions(entities)))
     plan, failures = Plan(), {}
     for entity in sorted(entities):
         part, _, reason = _entity_plan(catalog, entity, stored, token=token, rev=token)
@@ -145,7 +159,7 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
     work goes (`keeper.tick()`), and writing stops once it is lost.
     """
     keeper.tick()
-    stored = writer.scan()
+    stored = StoredIndex(writer.scan())
     keeper.tick()
     entities = sorted(catalog.all_entities())
     report = RepublishReport(stored=len(stored), dry_run=dry_run)
@@ -161,7 +175,8 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
                 desired_keys.update(_owned(stored, entity))  # keep what the public sees now
                 continue
             desired_keys.update((i.PK, i.SK) for i in plan.puts)
-            desired_keys.update(k for k in _owned(stored, entity) if k not in set(plan.deletes))
+            deleted = set(plan.deletes)
+            desired_keys.update(k for k in _owned(stored, entity) if k not in deleted)
             report.desired += len(plan.puts) + plan.unchanged
             report.unchanged += plan.unchanged
             report.put_keys += [(i.PK, i.SK) for i in plan.puts]
