@@ -216,17 +216,22 @@ class Writer:
                   "ConditionExpression": "attribute_not_exists(#token) OR #token <= :token",
                   "ExpressionAttributeNames": {"#token": "token"},
                   "ExpressionAttributeValues": {":token": {"N": str(int(token))}}}
-        try:
-            self.client.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self.table, "Key": _fence_key(n), **update}} for n in range(FENCE_SHARDS)])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            stored = self.fence_token()
-            if stored is not None and stored > token:
-                raise FenceAhead(token, stored) from exc
-            raise
-        _raised_fences.add(marker)
+        updates = [{"Update": {"TableName": self.table, "Key": _fence_key(n), **update}} for n in range(FENCE_SHARDS)]
+        for attempt in range(conf.get("PUBLISH_UNPROCESSED_RETRIES") + 1):
+            try:
+                self.client.transact_write_items(TransactItems=updates)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                stored = self.fence_token()
+                if stored is not None and stored > token:
+                    raise FenceAhead(token, stored) from exc
+                if attempt == conf.get("PUBLISH_UNPROCESSED_RETRIES"):
+                    raise
+                _pause(attempt)  # a conflicting transaction on a shard: try again
+                continue
+            _raised_fences.add(marker)
+            return
 
     def fence_token(self) -> int | None:
         """The highest token the fence holds (None: never raised)."""
