@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from . import limits
 from .currencies import CURRENCY_CHOICES
 
 KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -90,6 +91,10 @@ class Reviewable(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        super().clean()
+        limits.check_record(self)  # the public tier's size limits (admin form, admin API)
 
     @property
     def is_published(self) -> bool:

@@ -1,5 +1,5 @@
 """What the admin API (catalog.api) asks of publishing: the publish/invalidation state of a change,
-manual invalidation, cache status, and the health of DynamoDB and CloudFront.
+manual invalidation, cache status, and the health of DynamoDB, CloudFront and publishing (failed tasks).
 
 The catalog never imports publishing: PublishingConfig.ready() plugs this module into
 `catalog.api.ports`, and the API's views call it through that port.
@@ -137,12 +137,25 @@ def check_cloudfront() -> dict:
     return {"mode": "cloudfront", "distributionId": distribution_id, "distributionStatus": answer.get("Status")}
 
 
+def check_publishing() -> dict:
+    """Failed publish tasks, each with its record and reason (the check is "error" while any is left)."""
+    from publishing.models import PublishTask, TaskStatus
+
+    failed = PublishTask.objects.filter(status=TaskStatus.FAILED).order_by("id")
+    shown = [{"task": t.pk, "record": f"{t.kind} {t.record_key}", "attempts": t.attempts, "error": t.last_error[:300]}
+             for t in failed[:10]]
+    return {"failedTasks": failed.count(), "failed": shown}
+
+
 def health() -> dict:
     checks = {
         "database": _timed(check_database),
         "dynamodb": _timed(check_dynamodb),
         "cloudfront": _timed(check_cloudfront),
     }
+    checks["publishing"] = _timed(check_publishing)
+    if checks["publishing"].get("failedTasks"):
+        checks["publishing"]["status"] = "error"  # a record is not public as approved
     healthy = all(c["status"] == "ok" for c in checks.values())
     return {"status": "healthy" if healthy else "degraded", "checks": checks,
             "timestamp": timezone.now().replace(microsecond=0).isoformat()}

@@ -13,7 +13,7 @@ DEFAULTS = {
     "CLOUDFRONT_CACHE_TAGS": True,
     # Retries of BatchWriteItem's UnprocessedItems before the task fails (and is retried later).
     "PUBLISH_UNPROCESSED_RETRIES": 8,
-    # BatchWriteItem streams side by side in a republish (every item is written once, unconditionally).
+    # Fenced transaction streams side by side in a republish or bulk drain (one fence shard each).
     "PUBLISH_WRITE_STREAMS": 2,
     # More due tasks than this (a bulk import) are applied together by one full rebuild.
     "PUBLISH_BULK_THRESHOLD": 50,

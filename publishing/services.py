@@ -13,7 +13,7 @@ from catalog.snapshots import build_snapshot
 from . import cdn, conf, invalidation
 from .models import PublishTask
 from .projector import Entity, PublicCatalog, entities_for_task
-from .writer import BATCH_WRITE_MAX, Writer
+from .writer import TRANSACT_MAX, TRANSACT_MAX_BYTES, FenceAhead, Plan, Writer, delete_operation, put_operation
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +32,79 @@ def _partitions(entities) -> list[tuple[str, str | None]]:
     return [p for entity in sorted(entities) for p in entity.partitions()]
 
 
+class PublishRefused(RuntimeError):
+    """Some records could not be published, each named with its reason; everything else was written."""
+
+    def __init__(self, failures: dict):
+        self.failures = failures
+        super().__init__("; ".join(f"{describe(entity)}: {reason}" for entity, reason in sorted(failures.items())))
+
+
+def describe(entity: Entity) -> str:
+    return f"{entity.kind} {entity.key}".strip() if entity.key else entity.kind
+
+
+class StoredIndex(dict):
+    """What is stored (key → Stored), with the keys of each partition at hand."""
+
+    def __init__(self, stored: dict):
+        super().__init__(stored)
+        self.by_pk: dict[str, list] = {}
+        for key in stored:
+            self.by_pk.setdefault(key[0], []).append(key)
+
+
+def _owned(stored: StoredIndex, entity: Entity) -> list:
+    """The stored keys that live in `entity`'s partitions."""
+    found = []
+    for pk, sk in entity.partitions():
+        if sk is None:
+            found += stored.by_pk.get(pk, [])
+        elif (pk, sk) in stored:
+            found.append((pk, sk))
+    return found
+
+
+def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token: int, rev=None):
+    """(plan, serialised puts) for one entity, or a reason it cannot be published (raises nothing)."""
+    try:
+        built = catalog.entity_items(entity, rev=token)
+    except Exception as exc:  # a record the projector cannot build is reported, not allowed to stop the others
+        logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
+        return None, None, f"cannot be built: {type(exc).__name__}: {exc}"
+    keys = [(i.PK, i.SK) for i in built]
+    plan = Writer.plan(built, {k: stored[k] for k in [*keys, *_owned(stored, entity)] if k in stored}, rev=rev)
+    serialised = [item.serialize() for item in plan.puts]
+    too_large = Writer.oversized(serialised)
+    if too_large:
+        (pk, sk), size = too_large[0]
+        return None, None, (f"item {pk} / {sk} would be {size / 1024:,.0f} KB, above DynamoDB's 400 KB item "
+                            "limit (shorten the record's text)")
+    return plan, serialised, None
+
+
 def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -> TaskOutcome:
     """Rebuild every entity the task touches, write what changed (conditioned on `rev`), invalidate.
 
     What to invalidate is saved on the task *before* writing: if DynamoDB or the CDN
     fails half-way, the retry (which finds those items already written, so unchanged)
-    still invalidates them.
+    still invalidates them. An entity that cannot be published (an item over 400 KB) is
+    left as it is; the others are written, then PublishRefused names it and the task fails.
     """
     writer = writer or Writer()
     catalog = PublicCatalog()
     entities = entities_for_task(task, catalog)
-    desired = catalog.items_for(entities, rev=token)
-    stored = writer.read(_partitions(entities))
-    plan = writer.plan(desired, stored, rev=token)
+    stored = StoredIndex(writer.read(_partitions(entities)))
+    plan, failures = Plan(), {}
+    for entity in sorted(entities):
+        part, _, reason = _entity_plan(catalog, entity, stored, token=token, rev=token)
+        if reason:
+            failures[entity] = reason
+            continue
+        plan.puts += part.puts
+        plan.deletes += part.deletes
+        plan.stale += part.stale
+        plan.unchanged += part.unchanged
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
     answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
@@ -53,6 +113,8 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         task.invalidation_items, task.changed_paths = items, answers
     result = writer.write_conditional(plan, rev=token)
     cdn.invalidate(items, scope=f"task-{task.pk}", task=task, changed_paths=answers)
+    if failures:
+        raise PublishRefused(failures)
     return TaskOutcome(
         items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
         items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
@@ -74,78 +136,177 @@ class RepublishReport:
     changed_paths: list[str] = field(default_factory=list)
     put_keys: list = field(default_factory=list)
     delete_keys: list = field(default_factory=list)
+    failures: dict = field(default_factory=dict)  # Entity → why it was not published (the rest was)
+
+    @property
+    def failed(self) -> list[str]:
+        return [f"{describe(entity)}: {reason}" for entity, reason in sorted(self.failures.items())]
 
 
 class LeaseBusy(RuntimeError):
     """A worker is applying tasks; republish waits for no one and asks to be run again."""
 
 
+def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = False, progress=None,
+             before_write=None) -> RepublishReport:
+    """Project every entity and write what changed to the table through fenced transactions.
+
+    Entities are projected one after another while writer threads send the full transactions
+    already planned (`BatchPipeline`): projection overlaps the network. With `before_write`,
+    everything is planned first and `before_write(report)` runs before the first write (the
+    bulk drain saves what to invalidate). An entity that cannot be published is recorded in
+    `failures` and its stored items are left alone (not deleted). The lease is renewed as the
+    work goes (`keeper.tick()`), and writing stops once it is lost.
+    """
+    keeper.tick()
+    stored = StoredIndex(writer.scan())
+    keeper.tick()
+    entities = sorted(catalog.all_entities())
+    report = RepublishReport(stored=len(stored), dry_run=dry_run)
+    desired_keys: set = set()
+    answers: set[str] = set()
+    held: list = []
+    with BatchPipeline(writer, token=keeper.lease.token, alive=keeper.alive, enabled=not dry_run) as pipeline:
+        for done, entity in enumerate(entities, 1):
+            keeper.tick()
+            plan, serialised, reason = _entity_plan(catalog, entity, stored, token=keeper.lease.token)
+            if reason:
+                report.failures[entity] = reason
+                desired_keys.update(_owned(stored, entity))  # keep what the public sees now
+                continue
+            desired_keys.update((i.PK, i.SK) for i in plan.puts)
+            deleted = set(plan.deletes)
+            desired_keys.update(k for k in _owned(stored, entity) if k not in deleted)
+            report.desired += len(plan.puts) + plan.unchanged
+            report.unchanged += plan.unchanged
+            report.put_keys += [(i.PK, i.SK) for i in plan.puts]
+            answers |= invalidation.answers_for_changes(plan.puts, [], stored)
+            if before_write is None:
+                pipeline.put(serialised)
+            else:
+                held += serialised
+            if progress is not None:
+                progress(done, len(entities))
+        report.delete_keys = sorted(k for k in stored if k not in desired_keys)
+        report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
+        answers |= invalidation.answers_for_changes([], report.delete_keys, stored)
+        report.changed_paths = sorted(answers)
+        if before_write is not None:
+            before_write(report)
+            pipeline.put(held)
+        pipeline.delete(report.delete_keys)
+        keeper.tick()
+    return report
+
+
 def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = None,
               wait_for_lease: float = 30.0) -> RepublishReport:
     """Rebuild the whole table from the approved snapshots: write what is missing or different,
-    delete what is no longer published, invalidate what changed. Holds the drain lease meanwhile.
+    delete what is no longer published, invalidate what changed. Holds (and renews) the drain
+    lease meanwhile; every write is fenced by its token (stops with Fenced once it is lost).
 
-    Entities are projected one after another while a single BatchWriteItem stream writes
-    the full batches already planned (`BatchPipeline`): projection overlaps the network.
+    A record that cannot be published is left as it is in the table, the rest is written, and
+    it is named in `report.failures` and kept as a failed publish task (admin, health, retried).
     `progress(done, total)` counts entities.
     """
-    from .worker import acquire_waiting, lease_release, new_worker_id
+    from .worker import LeaseKeeper, acquire_waiting, lease_adopt, lease_release, new_worker_id
 
     writer = writer or Writer()
     lease = acquire_waiting(f"republish:{new_worker_id()}", wait_for_lease)
     if lease is None:
         raise LeaseBusy("a worker holds the publishing lease; try again in a moment")
+    keeper = LeaseKeeper(lease)
     try:
-        stored = writer.scan()
+        if not dry_run:
+            try:
+                writer.ensure_fence(lease.token)
+            except FenceAhead as exc:  # the database was restored from a backup: adopt the table's token
+                if not lease_adopt(lease, exc.stored + 1):
+                    raise
+                writer.ensure_fence(lease.token)
+        keeper.tick()
         catalog = PublicCatalog()
-        entities = sorted(catalog.all_entities())
-        report = RepublishReport(stored=len(stored), dry_run=dry_run)
-        desired_keys: set = set()
-        answers: set[str] = set()
-        with BatchPipeline(writer, enabled=not dry_run) as pipeline:
-            for done, entity in enumerate(entities, 1):
-                built = catalog.entity_items(entity, rev=lease.token)
-                keys = [(i.PK, i.SK) for i in built]
-                desired_keys.update(keys)
-                plan = writer.plan(built, {k: stored[k] for k in keys if k in stored})
-                report.desired += len(built)
-                report.unchanged += plan.unchanged
-                report.put_keys += [(i.PK, i.SK) for i in plan.puts]
-                answers |= invalidation.answers_for_changes(plan.puts, [], stored)
-                pipeline.put(plan.puts)
-                if progress is not None:
-                    progress(done, len(entities))
-            report.delete_keys = sorted(k for k in stored if k not in desired_keys)
-            pipeline.delete(report.delete_keys)
-        report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
-        answers |= invalidation.answers_for_changes([], report.delete_keys, stored)
-        report.changed_paths = sorted(answers)
+        report = _rebuild(catalog, writer, keeper, dry_run=dry_run, progress=progress)
         if not dry_run:
             report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
             cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",
                            changed_paths=report.changed_paths)
+            failures_record(report.failures)
         return report
     finally:
         lease_release(lease)
 
 
-class BatchPipeline:
-    """Full batches of 25 handed to writer threads (`streams` BatchWriteItem streams), errors re-raised on exit.
+def failures_record(failures: dict, *, tasks=()) -> list[PublishTask]:
+    """Make each entity that could not be published visible as a failed task of its record.
 
-    Every item of a republish is written once and unconditionally, so the order between
-    batches does not matter and two streams may run side by side.
+    A task of the bulk for that record fails with the reason; a record without one gets a
+    failed `republish` task (shown in the admin and by health, retried with backoff like any
+    failed task, and done once the record is fixed and publishes).
+    """
+    from .projector import MODELS
+    from .worker import task_record_failure
+
+    own = {}
+    for task in tasks:
+        for entity in _own_entities(task):
+            own.setdefault(entity, []).append(task)
+    failed = []
+    for entity, reason in sorted(failures.items()):
+        logger.error("publishing: %s was not published: %s", describe(entity), reason)
+        if entity in own:
+            failed += own[entity]
+            for task in own[entity]:
+                task_record_failure(task, PublishRefused({entity: reason}))
+            continue
+        model = MODELS.get(entity.kind)
+        record = model.objects.filter(key=entity.key).first() if model is not None else None
+        if record is None and entity.kind == "festival":
+            from catalog.models import FestivalAlias
+
+            alias = FestivalAlias.objects.filter(key=entity.key).select_related("festival").first()
+            record = alias.festival if alias else None
+        if record is None:
+            continue  # the collection counts: reported by the caller only
+        kind = record._meta.model_name
+        if PublishTask.objects.for_record(kind, record.pk).unfinished().exists():
+            task = PublishTask.objects.for_record(kind, record.pk).unfinished().order_by("id").first()
+        else:
+            task = PublishTask.objects.create(kind=kind, record_pk=record.pk, record_key=record.key, change="republish",
+                                              after=record.published_snapshot, revision=record.published_revision)
+        task_record_failure(task, PublishRefused({entity: reason}))
+        failed.append(task)
+    return failed
+
+
+def _own_entities(task) -> set[Entity]:
+    if task.kind == "edition":
+        keys = {(task.after or task.before or {}).get("festivalKey"), task.record_key.split("/")[0]}
+        return {Entity("festival", k) for k in keys if k}
+    keys = {(task.before or {}).get("key"), (task.after or {}).get("key"), task.record_key, task.previous_key}
+    return {Entity(task.kind, k) for k in keys if k}
+
+
+class BatchPipeline:
+    """Full fenced transactions handed to writer threads (`streams` of them), errors re-raised on exit.
+
+    Every item of a rebuild is written once, so the order between transactions does not
+    matter and streams may run side by side; each stream checks its own fence shard, so
+    they never contend for one item.
     """
 
-    def __init__(self, writer: Writer, *, enabled: bool = True, depth: int = 8, streams: int | None = None):
+    def __init__(self, writer: Writer, *, token: int, alive=None, enabled: bool = True, depth: int = 4,
+                 streams: int | None = None):
         import queue
         import threading
 
-        self.writer, self.enabled = writer, enabled
-        self.buffer: list[dict] = []
+        self.writer, self.token, self.alive, self.enabled = writer, token, alive, enabled
+        self.buffer: list = []
+        self.buffer_bytes = 0
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         streams = streams or conf.get("PUBLISH_WRITE_STREAMS")
-        self.threads = [threading.Thread(target=self._run, name=f"republish-writer-{n}", daemon=True)
+        self.threads = [threading.Thread(target=self._run, args=(n,), name=f"republish-writer-{n}", daemon=True)
                         for n in range(streams)]
 
     def __enter__(self):
@@ -158,29 +319,32 @@ class BatchPipeline:
                 thread.start()
         return self
 
-    def _run(self):
+    def _run(self, stream: int):
         while (chunk := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.writer.batch_write(chunk)
+                    self.writer.write_fenced(chunk, token=self.token, shard=stream, alive=self.alive)
                 except BaseException as exc:  # re-raised in the caller's thread
                     self.error = exc
 
-    def _add(self, requests: list[dict]) -> None:
+    def _add(self, operations: list) -> None:
         if not self.enabled:
             return
         if self.error is not None:
             raise self.error
-        self.buffer += requests
-        while len(self.buffer) >= BATCH_WRITE_MAX:
-            self.queue.put(self.buffer[:BATCH_WRITE_MAX])
-            self.buffer = self.buffer[BATCH_WRITE_MAX:]
+        for operation in operations:
+            if self.buffer and (len(self.buffer) >= TRANSACT_MAX - 1
+                                or self.buffer_bytes + operation[3] > TRANSACT_MAX_BYTES):
+                self.queue.put(self.buffer)
+                self.buffer, self.buffer_bytes = [], 0
+            self.buffer.append(operation)
+            self.buffer_bytes += operation[3]
 
-    def put(self, items) -> None:
-        self._add([{"PutRequest": {"Item": item.serialize()}} for item in items])
+    def put(self, serialised) -> None:
+        self._add([put_operation(self.writer.table, attrs) for attrs in serialised])
 
     def delete(self, keys) -> None:
-        self._add([{"DeleteRequest": {"Key": {"PK": {"S": pk}, "SK": {"S": sk}}}} for pk, sk in keys])
+        self._add([delete_operation(self.writer.table, key) for key in keys])
 
     def __exit__(self, exc_type, exc, tb):
         if not self.enabled:
@@ -198,30 +362,33 @@ class BatchPipeline:
         return False
 
 
-def tasks_apply_in_bulk(tasks, *, token: int, writer: Writer | None = None) -> TaskOutcome:
+def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None):
     """Apply many tasks at once (a bulk import queued hundreds) by one rebuild of every entity.
 
     Every task only says "recompute what this record touches from the current state", so a
     full rebuild under the lease covers them all, and costs one projection instead of one
     per task. As for a single task, what to invalidate is saved on the tasks before writing.
+    A record that cannot be published fails its own task(s) only: returns (outcome, failed tasks).
     """
     writer = writer or Writer()
-    catalog = PublicCatalog()
-    desired = catalog.items_for(catalog.all_entities(), rev=token)
-    stored = writer.scan()
-    plan = writer.plan(desired, stored)
-    changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
-    earlier = [item for task in tasks for item in task.invalidation_items]
-    items = cdn.normalise_items([*earlier, *invalidation.items_for_changes(changed)])
-    answers = sorted({*(path for task in tasks for path in task.changed_paths),
-                      *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
-    PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(invalidation_items=items, changed_paths=answers)
-    result = writer.write_batch(plan)
+    saved = {}
+
+    def save_invalidation(report: RepublishReport) -> None:
+        earlier = [item for task in tasks for item in task.invalidation_items]
+        saved["items"] = cdn.normalise_items(
+            [*earlier, *invalidation.items_for_changes(report.put_keys + report.delete_keys)])
+        saved["answers"] = sorted({*(path for task in tasks for path in task.changed_paths), *report.changed_paths})
+        PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
+            invalidation_items=saved["items"], changed_paths=saved["answers"])
+
+    writer.ensure_fence(keeper.lease.token)
+    report = _rebuild(PublicCatalog(), writer, keeper, before_write=save_invalidation)
     first, last = min(t.pk for t in tasks), max(t.pk for t in tasks)
-    cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk),
-                   changed_paths=answers)
-    return TaskOutcome(items_written=len(result.written), items_deleted=len(result.deleted),
-                       items_unchanged=plan.unchanged, invalidation_items=items, changed_paths=answers)
+    cdn.invalidate(saved["items"], scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk),
+                   changed_paths=saved["answers"])
+    failed = failures_record(report.failures, tasks=tasks)
+    return TaskOutcome(items_written=report.puts, items_deleted=report.deletes, items_unchanged=report.unchanged,
+                       invalidation_items=saved["items"], changed_paths=saved["answers"]), failed
 
 
 # --- preview --------------------------------------------------------------------------------------

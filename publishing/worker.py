@@ -5,8 +5,9 @@
 
 Correctness under concurrency, on SQLite and PostgreSQL alike:
 - a drain lease (one row, taken with a conditional UPDATE) lets one worker apply
-  tasks at a time; its `token` grows with each acquisition and becomes the `rev`
-  of every item written, so a worker whose lease lapsed cannot overwrite newer items;
+  tasks at a time; its `token` grows with each acquisition and fences every DynamoDB
+  write (`writer.Writer.ensure_fence`), so a worker whose lease lapsed cannot write
+  after a newer holder; long jobs renew it as they go (`LeaseKeeper`);
 - each task is claimed with a conditional UPDATE (pending/failed → running), so it is
   never applied twice even if two workers somehow ran;
 - tasks of one record apply in id order: a task waits while an earlier one of the
@@ -107,6 +108,43 @@ def lease_release(lease: Lease, *, name: str = LEASE_NAME) -> None:
     DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(holder="", expires_at=None)
 
 
+@_retry_when_locked
+def lease_adopt(lease: Lease, token: int, *, name: str = LEASE_NAME) -> bool:
+    """Move our lease's token up to `token` (the table's fence is ahead of a restored database); False if not ours."""
+    moved = DrainLease.objects.filter(name=name, holder=lease.holder, token=lease.token).update(token=token)
+    if moved:
+        lease.token = token
+    return bool(moved)
+
+
+class LeaseKeeper:
+    """Keeps a lease while a long job works: `tick()` (called often) renews it every quarter of
+    its duration and raises Fenced once it is lost; `alive()` tells writer threads to stop."""
+
+    def __init__(self, lease: Lease, *, name: str = LEASE_NAME):
+        self.lease, self.name = lease, name
+        self.lost = False
+        # counted from when the lease was taken or last renewed, not from when the keeper was made
+        self.renewed = time.monotonic() - max((timezone.now() - lease.acquired_at).total_seconds(), 0.0)
+        self.interval = conf.get("PUBLISH_LEASE_SECONDS") / 4
+
+    def alive(self) -> bool:
+        return not self.lost
+
+    def tick(self) -> None:
+        from .writer import Fenced
+
+        if not self.lost and time.monotonic() - self.renewed >= self.interval:
+            started = time.monotonic()
+            if lease_renew(self.lease, name=self.name):
+                self.renewed = started
+            else:
+                self.lost = True
+                logger.warning("publishing: lease lost, stopping", extra={"holder": self.lease.holder})
+        if self.lost:
+            raise Fenced("the publishing lease was lost (it lapsed and another worker took it): stopped writing")
+
+
 def _lease_duration() -> timedelta:
     return timedelta(seconds=conf.get("PUBLISH_LEASE_SECONDS"))
 
@@ -166,12 +204,24 @@ def backoff_seconds(attempts: int) -> float:
 
 @_retry_when_locked
 def task_fail(task: PublishTask, error: BaseException, *, holder: str) -> None:
-    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
     PublishTask.objects.filter(pk=task.pk, claimed_by=holder).update(
         status=TaskStatus.FAILED,
-        last_error=detail[:ERROR_LIMIT],
+        last_error=_error_text(error),
         next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(task.attempts)),
     )
+
+
+@_retry_when_locked
+def task_record_failure(task: PublishTask, error: BaseException) -> None:
+    """A task whose record could not be published: failed with the reason (retried with backoff)."""
+    attempts = max(task.attempts, 1)
+    PublishTask.objects.filter(pk=task.pk).update(
+        status=TaskStatus.FAILED, last_error=_error_text(error), attempts=attempts,
+        next_attempt_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)))
+
+
+def _error_text(error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(error), error)).strip()[:ERROR_LIMIT]
 
 
 @_retry_when_locked
@@ -283,7 +333,7 @@ def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
     from .services import tasks_apply_in_bulk
 
     try:
-        outcome = tasks_apply_in_bulk(tasks, token=lease.token)
+        outcome, failed = tasks_apply_in_bulk(tasks, keeper=LeaseKeeper(lease))
     except Exception as exc:
         for task in tasks:
             task_fail(task, exc, holder=lease.holder)
@@ -291,13 +341,17 @@ def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
         report.errors.append(f"{len(tasks)} tasks applied together: {type(exc).__name__}: {exc}")
         logger.warning("publishing: bulk of %s tasks failed: %s", len(tasks), exc)
         return True
-    PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder).update(
+    failed_ids = {t.pk for t in failed}
+    PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder).exclude(pk__in=failed_ids).update(
         status=TaskStatus.DONE, done_at=timezone.now(), last_error="",
     )
     PublishTask.objects.filter(pk=min(t.pk for t in tasks)).update(
         items_written=outcome.items_written, items_deleted=outcome.items_deleted
     )
-    report.applied += len(tasks)
+    for task in PublishTask.objects.filter(pk__in=failed_ids):
+        report.errors.append(f"task {task.pk}: {task.last_error}")
+    report.failed += len(failed_ids & {t.pk for t in tasks})
+    report.applied += len(tasks) - len(failed_ids & {t.pk for t in tasks})
     return True
 
 

@@ -1,13 +1,16 @@
 """The writer: puts and deletes items in the single table, only where the content changed.
 
-Two ways to write, both in full batches:
-- `write_conditional` (incremental publishes): TransactWriteItems of up to 100 writes,
-  each conditioned on `attribute_not_exists(PK) OR rev <= :rev`, so a stale worker
-  never replaces (or deletes) an item a newer one wrote; writes refused by the
-  condition are dropped and the rest retried;
-- `write_batch` (republish, which holds the drain lease): BatchWriteItem of 25,
-  UnprocessedItems retried with backoff.
-Both skip items whose `content_hash` equals what is stored.
+Every write is fenced: it goes out in a TransactWriteItems whose first action checks a fence
+item (`#FENCE`) holding the drain lease's token. A lease holder raises the fence to its token
+before its first write (`ensure_fence`), so once a newer holder has raised it, no transaction
+of an older one can commit — whatever it had in flight, however late it arrives. Two ways to write:
+- `write_conditional` (incremental publishes): each write is also conditioned on
+  `attribute_not_exists(PK) OR rev <= :rev`; writes refused by that are dropped as stale
+  and the rest retried;
+- `write_fenced` (republish and the bulk drain, one call per writer stream): the same
+  transactions without per-item conditions, up to 99 writes and 3.5 MB each.
+Both skip items whose `content_hash` equals what is stored. An item above DynamoDB's 400 KB
+limit is never sent: `oversized` names it, and the caller reports its record.
 """
 
 import os
@@ -23,6 +26,10 @@ from . import conf
 
 BATCH_WRITE_MAX = 25
 TRANSACT_MAX = 100
+TRANSACT_MAX_BYTES = 3_500_000  # DynamoDB allows 4 MB per transaction; keep a margin for our estimate
+ITEM_MAX_BYTES = 400 * 1024
+FENCE_PK = "#FENCE"
+FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
 _PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK", "ExpressionAttributeNames": {"#rev": "rev"}}
@@ -31,6 +38,47 @@ _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
 class WriteFailed(RuntimeError):
     """DynamoDB kept refusing part of a write (throttled or unprocessed after every retry)."""
+
+
+class Fenced(RuntimeError):
+    """A newer lease holder has taken over the table (or this worker lost its lease): nothing more is written."""
+
+
+class FenceAhead(Fenced):
+    """The table's fence is above this lease's token (a newer holder raised it, or the database was restored)."""
+
+    def __init__(self, token: int, stored: int):
+        self.token, self.stored = token, stored
+        super().__init__(f"the table's fence token is {stored}, above this lease's token {token}: a newer worker "
+                         "holds the publishing lease (after restoring the database, run `manage.py republish`)")
+
+
+def item_size(attrs: dict) -> int:
+    """DynamoDB's size of a serialised item: attribute names plus values (UTF-8 bytes, a little over for numbers)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in attrs.items())
+
+
+def _value_size(value: dict) -> int:
+    (kind, inner), = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind in ("N", "B"):
+        return len(inner) + 1
+    if kind == "M":
+        return 3 + item_size(inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(v).encode()) + 1 for v in inner)
+    return 1  # BOOL, NULL
+
+
+def _fence_key(shard: int) -> dict:
+    return {"PK": {"S": FENCE_PK}, "SK": {"S": f"SHARD#{shard}"}}
+
+
+# (endpoint, table, token) whose fence this process has raised: once per lease, not per write.
+_raised_fences: set = set()
 
 
 @lru_cache(maxsize=8)
@@ -149,11 +197,56 @@ class Writer:
         return found
 
     def scan(self) -> dict[Key, Stored]:
-        return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION)}
+        """Hash and rev of every public item (the fence is publishing's own, not a public item)."""
+        return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] != FENCE_PK}
 
     def dump(self) -> dict[Key, dict]:
-        """Every item, whole (tests compare tables with it)."""
-        return {_key(a): a for a in self._items("scan")}
+        """Every public item, whole (tests compare tables with it)."""
+        return {_key(a): a for a in self._items("scan") if a["PK"]["S"] != FENCE_PK}
+
+    # --- the fence ------------------------------------------------------------------------------
+    def ensure_fence(self, token: int) -> None:
+        """Raise every fence shard to `token` (never lower it); FenceAhead when a shard is already above."""
+        from botocore.exceptions import ClientError
+
+        marker = (self.client.meta.endpoint_url, self.table, int(token))
+        if marker in _raised_fences:
+            return
+        update = {"UpdateExpression": "SET #token = :token",
+                  "ConditionExpression": "attribute_not_exists(#token) OR #token <= :token",
+                  "ExpressionAttributeNames": {"#token": "token"},
+                  "ExpressionAttributeValues": {":token": {"N": str(int(token))}}}
+        updates = [{"Update": {"TableName": self.table, "Key": _fence_key(n), **update}} for n in range(FENCE_SHARDS)]
+        for attempt in range(conf.get("PUBLISH_UNPROCESSED_RETRIES") + 1):
+            try:
+                self.client.transact_write_items(TransactItems=updates)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                stored = self.fence_token()
+                if stored is not None and stored > token:
+                    raise FenceAhead(token, stored) from exc
+                if attempt == conf.get("PUBLISH_UNPROCESSED_RETRIES"):
+                    raise
+                _pause(attempt)  # a conflicting transaction on a shard: try again
+                continue
+            _raised_fences.add(marker)
+            return
+
+    def fence_token(self) -> int | None:
+        """The highest token the fence holds (None: never raised)."""
+        tokens = []
+        for n in range(FENCE_SHARDS):
+            item = self.client.get_item(TableName=self.table, Key=_fence_key(n), ConsistentRead=True).get("Item")
+            if item and "token" in item:
+                tokens.append(int(item["token"]["N"]))
+        return max(tokens) if tokens else None
+
+    def _fence_check(self, token: int, shard: int) -> dict:
+        return {"ConditionCheck": {
+            "TableName": self.table, "Key": _fence_key(shard % FENCE_SHARDS), "ConditionExpression": "#token = :token",
+            "ExpressionAttributeNames": {"#token": "token"}, "ExpressionAttributeValues": {":token": {"N": str(int(token))}},
+        }}
 
     # --- deciding -------------------------------------------------------------------------------
     @staticmethod
@@ -182,64 +275,85 @@ class Writer:
                 plan.deletes.append(key)
         return plan
 
-    # --- writing --------------------------------------------------------------------------------
-    def write_conditional(self, plan: Plan, *, rev: int) -> WriteResult:
-        from botocore.exceptions import ClientError
+    @staticmethod
+    def oversized(serialised) -> list[tuple[Key, int]]:
+        """(key, size) of every serialised item above DynamoDB's 400 KB item limit."""
+        return [(_key(attrs), size) for attrs in serialised if (size := item_size(attrs)) > ITEM_MAX_BYTES]
 
+    # --- writing --------------------------------------------------------------------------------
+    def write_conditional(self, plan: Plan, *, rev: int, alive=None) -> WriteResult:
+        """Incremental publish: fenced transactions whose writes are each conditioned on `rev`."""
         result = WriteResult(stale=list(plan.stale))
         condition = {
             "ConditionExpression": _REV_CONDITION, "ExpressionAttributeNames": {"#rev": "rev"},
             "ExpressionAttributeValues": {":rev": {"N": str(int(rev))}},
         }
-        operations = [("put", (i.PK, i.SK), {"Put": {"TableName": self.table, "Item": i.serialize(), **condition}})
-                      for i in plan.puts]
-        operations += [("delete", k, {"Delete": {"TableName": self.table, "Key": _key_attrs(k), **condition}})
-                       for k in plan.deletes]
-        for start in range(0, len(operations), TRANSACT_MAX):
-            chunk = operations[start:start + TRANSACT_MAX]
+        operations = [put_operation(self.table, i.serialize(), condition) for i in plan.puts]
+        operations += [delete_operation(self.table, k, condition) for k in plan.deletes]
+        written, refused = self.write_fenced(operations, token=rev, alive=alive)
+        result.stale += refused
+        for action, key in written:
+            (result.written if action == "put" else result.deleted).append(key)
+        return result
+
+    def write_fenced(self, operations: list, *, token: int, shard: int = 0, alive=None):
+        """Apply (action, key, operation, size) writes in transactions, each opened by the fence check.
+
+        Returns the (action, key) pairs written and the keys whose own condition refused them.
+        Raises Fenced as soon as the fence shows a newer holder, or `alive()` says the lease is lost.
+        """
+        from botocore.exceptions import ClientError
+
+        self.ensure_fence(token)
+        fence = self._fence_check(token, shard)
+        written, refused = [], []
+        for chunk in transaction_chunks(operations):
             attempt = 0
             while chunk:
+                if alive is not None and not alive():
+                    raise Fenced("the publishing lease was lost: stopped before the next write")
                 try:
-                    self.client.transact_write_items(TransactItems=[op for _, _, op in chunk])
+                    self.client.transact_write_items(TransactItems=[fence, *(op for _, _, op, _ in chunk)])
                 except ClientError as exc:
                     if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                         raise
                     reasons = exc.response.get("CancellationReasons") or []
-                    refused = {i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"}
-                    result.stale += [chunk[i][1] for i in sorted(refused)]
-                    chunk = [op for i, op in enumerate(chunk) if i not in refused]
-                    if not refused:  # a conflict or throttling: try the same chunk again
+                    if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                        raise Fenced(f"a newer holder of the publishing lease has fenced token {token} off; "
+                                     "nothing more is written") from exc
+                    stale = {i - 1 for i, r in enumerate(reasons) if i and r.get("Code") == "ConditionalCheckFailed"}
+                    refused += [chunk[i][1] for i in sorted(stale)]
+                    chunk = [op for i, op in enumerate(chunk) if i not in stale]
+                    if not stale:  # a conflict or throttling: try the same chunk again
                         attempt += 1
                         if attempt > conf.get("PUBLISH_UNPROCESSED_RETRIES"):
                             raise WriteFailed(f"TransactWriteItems kept failing: {reasons}") from exc
                         _pause(attempt)
                     continue
-                for action, key, _ in chunk:
-                    (result.written if action == "put" else result.deleted).append(key)
+                written += [(action, key) for action, key, _, _ in chunk]
                 break
-        return result
+        return written, refused
 
-    def write_batch(self, plan: Plan, *, progress=None) -> WriteResult:
-        """Unconditional BatchWriteItem in full batches of 25 (the caller holds the drain lease)."""
-        result = WriteResult(stale=list(plan.stale))
-        requests = [({"PutRequest": {"Item": i.serialize()}}, "put", (i.PK, i.SK)) for i in plan.puts]
-        requests += [({"DeleteRequest": {"Key": _key_attrs(k)}}, "delete", k) for k in plan.deletes]
-        for start in range(0, len(requests), BATCH_WRITE_MAX):
-            chunk = requests[start:start + BATCH_WRITE_MAX]
-            self.batch_write([r for r, _, _ in chunk])
-            for _, action, key in chunk:
-                (result.written if action == "put" else result.deleted).append(key)
-            if progress is not None:
-                progress(len(chunk))
-        return result
 
-    def batch_write(self, requests: list[dict]) -> None:
-        """One BatchWriteItem of at most 25 requests, its UnprocessedItems retried with backoff."""
-        pending = {self.table: requests}
-        for attempt in range(conf.get("PUBLISH_UNPROCESSED_RETRIES") + 1):
-            answer = self.client.batch_write_item(RequestItems=pending)
-            pending = answer.get("UnprocessedItems") or {}
-            if not pending:
-                return
-            _pause(attempt)
-        raise WriteFailed(f"BatchWriteItem left {len(pending.get(self.table, []))} items unprocessed")
+def put_operation(table: str, attrs: dict, condition: dict | None = None, size: int | None = None):
+    key = _key(attrs)
+    return ("put", key, {"Put": {"TableName": table, "Item": attrs, **(condition or {})}},
+            size if size is not None else item_size(attrs))
+
+
+def delete_operation(table: str, key: Key, condition: dict | None = None):
+    return ("delete", key, {"Delete": {"TableName": table, "Key": _key_attrs(key), **(condition or {})}},
+            len(key[0]) + len(key[1]) + 8)
+
+
+def transaction_chunks(operations: list):
+    """Runs of operations that fit one transaction beside the fence check (count and bytes)."""
+    chunk, size = [], 0
+    for operation in operations:
+        if chunk and (len(chunk) >= TRANSACT_MAX - 1 or size + operation[3] > TRANSACT_MAX_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(operation)
+        size += operation[3]
+    if chunk:
+        yield chunk

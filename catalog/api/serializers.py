@@ -8,6 +8,7 @@ import datetime
 
 from rest_framework import serializers
 
+from catalog import limits
 from catalog.currencies import CURRENCY_CHOICES
 from catalog.models import KEY_PATTERN, BillingSize, EditionStatus, RoleCategory
 
@@ -17,6 +18,14 @@ CURRENCIES = [code for code, _ in CURRENCY_CHOICES]
 class KeyField(serializers.RegexField):
     def __init__(self, **kwargs):
         super().__init__(KEY_PATTERN, max_length=100, **kwargs)
+
+
+class DescriptionField(serializers.CharField):
+    """Free text capped at the public tier's limit (`catalog.limits`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=True, max_length=limits.DESCRIPTION_MAX_CHARS,
+                         error_messages={"max_length": limits.limit_message("description")}, **kwargs)
 
 
 class VersionedSerializer(serializers.Serializer):
@@ -41,7 +50,7 @@ class FestivalSerializer(VersionedSerializer):
     coordinates = CoordinatesSerializer(required=False, allow_null=True)
     website = serializers.URLField(max_length=500, required=False, allow_blank=True, allow_null=True)
     poster = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = DescriptionField()
 
 
 class DatesSerializer(serializers.Serializer):
@@ -73,7 +82,7 @@ class BandSerializer(VersionedSerializer):
     key = KeyField(required=False)
     name = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = DescriptionField()
     logo = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
     headlineImage = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
     website = serializers.URLField(max_length=500, required=False, allow_blank=True, allow_null=True)
@@ -86,14 +95,14 @@ class BandSerializer(VersionedSerializer):
 class GenreSerializer(VersionedSerializer):
     key = KeyField(required=False)
     name = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = DescriptionField()
 
 
 class RoleSerializer(VersionedSerializer):
     key = KeyField(required=False)
     name = serializers.CharField(max_length=100)
     category = serializers.ChoiceField(choices=RoleCategory.values, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = DescriptionField()
 
 
 class BandValidateSerializer(serializers.Serializer):

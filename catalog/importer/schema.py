@@ -9,6 +9,7 @@ keys, free text) are not errors here: the service reports them as warnings.
 import json
 from pathlib import Path
 
+from catalog import limits
 from catalog.currencies import CURRENCY_CODES
 
 from .normalize import parse_date, parse_price
@@ -96,7 +97,9 @@ class _Checker:
     def text_fields(self, record: dict, names, path: str, label: str) -> None:
         for name in names:
             if name in record:
-                self.expect(record[name], (str,), f"{path}.{name}", "a string", label)
+                if self.expect(record[name], (str,), f"{path}.{name}", "a string", label):
+                    for field, message in limits.text_errors({name: record[name]}).items():
+                        self.error(f"{path}.{field}", message, label)
 
     def objects(self, value, path: str, label: str):
         """The (path, entry) pairs of an optional list of objects, in order; what is not an object is recorded."""

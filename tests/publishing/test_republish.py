@@ -45,24 +45,26 @@ def test_republish_writes_then_second_run_writes_nothing(publish_table, table_du
 
 
 class FailingWriter(Writer):
-    """A real writer whose third BatchWriteItem fails, as DynamoDB refusing mid-republish would."""
+    """A real writer whose third transaction fails, as DynamoDB refusing mid-republish would."""
 
     def __init__(self):
         super().__init__()
         self.calls = 0
         self.lock = threading.Lock()
 
-    def batch_write(self, requests):
+    def write_fenced(self, operations, **kwargs):
         with self.lock:
             self.calls += 1
             failing = self.calls == 3
         if failing:
-            raise WriteFailed("BatchWriteItem left 25 items unprocessed")
-        return super().batch_write(requests)
+            raise WriteFailed("TransactWriteItems kept failing")
+        return super().write_fenced(operations, **kwargs)
 
 
-def test_a_write_failing_in_any_stream_fails_the_republish_and_the_next_run_repairs(publish_table, table_dump, settings):
+def test_a_write_failing_in_any_stream_fails_the_republish_and_the_next_run_repairs(publish_table, table_dump, settings,
+                                                                                   monkeypatch):
     published_world()
+    monkeypatch.setattr("publishing.services.TRANSACT_MAX", 26)  # 25 writes a transaction: several per stream
     for n in range(60):  # enough items for several batches in every stream
         factories.approved(factories.band(f"band-{n:02d}", f"Band {n:02d}"))
     settings.PUBLISH_WRITE_STREAMS = 3

@@ -5,6 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing.services import LeaseBusy, republish
+from publishing.writer import Fenced
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, show=20, **options):
         try:
             report = republish(dry_run=dry_run, progress=self._progress())
-        except LeaseBusy as exc:
+        except (LeaseBusy, Fenced) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("")
         verb = "would write" if dry_run else "wrote"
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(report.changed_paths)} public answers changed: "
                               + ", ".join(report.changed_paths[:10])
                               + (" …" if len(report.changed_paths) > 10 else ""))
+
+        if report.failures:
+            for line in report.failed:
+                self.stderr.write(f"  not published: {line}")
+            raise CommandError(f"{len(report.failures)} record(s) could not be published (the rest was): "
+                               + "; ".join(report.failed)[:2000])
 
     def _progress(self):
         tty = sys.stdout.isatty()
