@@ -29,7 +29,7 @@ from catalog.models import (
 from catalog.services import record_save
 
 DATA = Path(__file__).parent / "data"
-LEGACY = Path(__file__).resolve().parents[3] / "shared" / "data" / "legacy-db.json"
+LEGACY = Path(__file__).resolve().parents[2] / "data" / "legacy-db.json"
 BEFORE_2026 = date(2026, 1, 1)  # the small files' 2025 edition is past, the 2026 one upcoming
 
 
@@ -408,8 +408,8 @@ def _festival_for(key: str) -> Festival:
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_real_legacy_file_everything_accounted_for_and_second_import_changes_nothing():
-    # No skip: shared/ stands beside the project on every machine and in CI; its absence must fail loudly.
-    assert LEGACY.exists(), f"the shared legacy export is missing: {LEGACY}"
+    # No skip: the export ships in the repository (data/); its absence must fail loudly.
+    assert LEGACY.exists(), f"the legacy export is missing from the repository: {LEGACY}"
     data = json.loads(LEGACY.read_text())
     report = legacy_import(data=data)
     assert report.read == {"festivals": len(data["festivals"]), "bands": len(data["bands"]),
