@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .admin_ordering import OrderedRelationsAdminMixin
 from .models import (
     Band,
     Edition,
@@ -411,11 +412,11 @@ class RoleAliasAdmin(admin.ModelAdmin):
 # --- Bands ---------------------------------------------------------------------------------------
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(OrderedRelationsAdminMixin, admin.TabularInline):
     model = Member
     extra = 1
-    fields = ("order", "name", "roles")
-    autocomplete_fields = ("roles",)
+    fields = ("order", "name", "ordered_roles")
+    ordered_relations = {"ordered_roles": "roles"}
     ordering = ("order", "id")
 
 
@@ -436,15 +437,15 @@ class CountryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Band)
-class BandAdmin(ReviewableAdmin):
+class BandAdmin(OrderedRelationsAdminMixin, ReviewableAdmin):
     list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
     list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
     search_fields = ("name", "key", "members__name")
-    autocomplete_fields = ("genres",)
+    ordered_relations = {"ordered_genres": "genres"}
     inlines = [MemberInline]
     actions = ReviewableAdmin.actions + ["mark_reviewed", "mark_not_reviewed"]
     fieldsets = (
-        (None, {"fields": ("key", "name", "country", "genres", "reviewed", "description", "expected_version")}),
+        (None, {"fields": ("key", "name", "country", "ordered_genres", "reviewed", "description", "expected_version")}),
         ("Images and links", {"fields": ("logo", "logo_url", "headline_image", "headline_image_url", "website", "spotify")}),
         ("Festivals", {"fields": ("plays_at",)}),
     )
