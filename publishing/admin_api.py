@@ -137,11 +137,29 @@ def check_cloudfront() -> dict:
     return {"mode": "cloudfront", "distributionId": distribution_id, "distributionStatus": answer.get("Status")}
 
 
+class TasksFailed(Exception):
+    """Publish tasks have failed: what editors approved is not (all) public."""
+
+
+def check_publish_tasks() -> dict:
+    """Failed publish tasks make the service degraded: approved changes are not public (an import's, say)."""
+    from .models import PublishTask, TaskStatus
+
+    failed = PublishTask.objects.filter(status=TaskStatus.FAILED)
+    count = failed.count()
+    if count:
+        oldest = failed.order_by("id").first()
+        error = (oldest.last_error or "").strip().splitlines()[0][:200] if oldest.last_error else "unknown error"
+        raise TasksFailed(f"{count} publish task(s) failed (oldest #{oldest.pk}: {error})")
+    return {"failed": 0, "pending": PublishTask.objects.filter(status=TaskStatus.PENDING).count()}
+
+
 def health() -> dict:
     checks = {
         "database": _timed(check_database),
         "dynamodb": _timed(check_dynamodb),
         "cloudfront": _timed(check_cloudfront),
+        "publishTasks": _timed(check_publish_tasks),
     }
     healthy = all(c["status"] == "ok" for c in checks.values())
     return {"status": "healthy" if healthy else "degraded", "checks": checks,

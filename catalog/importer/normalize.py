@@ -354,6 +354,9 @@ def _known_role(piece: str, vocabulary: Vocabulary) -> list[str] | None:
 
 def _role_piece(piece: str, vocabulary: Vocabulary) -> Parsed:
     result = Parsed()
+    if junk_reason(piece, length=False):  # "N/A" is not the roles "N" and "A"
+        result.add_unknown(piece)
+        return result
     match = _PAREN.match(piece)
     if match:
         outer = _tidy(f"{match['outer']} {match['rest']}")
@@ -396,6 +399,9 @@ def parse_genre(text: str, vocabulary: Vocabulary) -> Parsed:
     if found is not None:
         result.keys = list(found)
         return result
+    if junk_reason(text, length=False):  # a link is not the genres "https:" and "example.org"
+        result.add_unknown(text)
+        return result
     parts = [p for p in (_tidy(p) for p in re.split(r"\s*[/,;]\s*", text)) if p]
     if len(parts) > 1:
         for part in parts:
@@ -412,8 +418,9 @@ _PLACEHOLDER_TERMS = frozenset({
 TERM_MAX_LENGTH = 60  # a longer "genre" or "role" is a sentence, not a term
 
 
-def junk_reason(text: str) -> str:
-    """Why a genre or role text is clearly not one ("" when it may be one): empty, a placeholder, junk."""
+def junk_reason(text: str, *, length: bool = True) -> str:
+    """Why a genre or role text is clearly not one ("" when it may be one): empty, a placeholder, junk.
+    `length=False` before a text is split ("Vocals, Guitar, Bass, …" may be long and still all roles)."""
     text = clean_text(text)
     if not text:
         return "empty"
@@ -423,7 +430,7 @@ def junk_reason(text: str) -> str:
         return "no letters"
     if re.search(r"https?://|www\.|@|\.(?:com|org|net)\b", text, re.I):
         return "a link or an address, not a value"
-    if len(text) > TERM_MAX_LENGTH:
+    if length and len(text) > TERM_MAX_LENGTH:
         return f"longer than {TERM_MAX_LENGTH} characters: a sentence, not a value"
     return ""
 

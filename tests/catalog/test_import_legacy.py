@@ -248,7 +248,7 @@ def test_small_file_keys_derived_normalised_or_record_skipped():
 
 
 @pytest.mark.django_db
-def test_the_whole_import_is_audited_once_as_the_command_user(tmp_path):
+def test_the_whole_import_is_audited_once_as_the_command_user(tmp_path, dynamodb_table):
     report_file = tmp_path / "report.json"
     out, err = io.StringIO(), io.StringIO()
     call_command("import_legacy", str(DATA / "small.json"), "--currency", "USD", "--report", str(report_file),
