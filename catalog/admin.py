@@ -415,8 +415,8 @@ class RoleAliasAdmin(admin.ModelAdmin):
 class MemberInline(OrderedRelationsAdminMixin, admin.TabularInline):
     model = Member
     extra = 1
-    fields = ("order", "name", "ordered_roles")
-    ordered_relations = {"ordered_roles": "roles"}
+    fields = ("order", "name", "roles")
+    autocomplete_fields = ("roles",)
     ordering = ("order", "id")
 
 
@@ -441,11 +441,11 @@ class BandAdmin(OrderedRelationsAdminMixin, ReviewableAdmin):
     list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
     list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
     search_fields = ("name", "key", "members__name")
-    ordered_relations = {"ordered_genres": "genres"}
+    autocomplete_fields = ("genres",)
     inlines = [MemberInline]
     actions = ReviewableAdmin.actions + ["mark_reviewed", "mark_not_reviewed"]
     fieldsets = (
-        (None, {"fields": ("key", "name", "country", "ordered_genres", "reviewed", "description", "expected_version")}),
+        (None, {"fields": ("key", "name", "country", "genres", "reviewed", "description", "expected_version")}),
         ("Images and links", {"fields": ("logo", "logo_url", "headline_image", "headline_image_url", "website", "spotify")}),
         ("Festivals", {"fields": ("plays_at",)}),
     )

@@ -3,12 +3,12 @@
 Select2 adds each value chosen to the end of the field, so the submitted order is the
 order of the selection; the field saves it as the relation's order, and the widget shows
 the stored order when the page is opened again (Django's own shows the values alphabetically).
+Dragging is not offered: to move a value, remove it and choose it again (it goes to the end).
 """
 
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
-from django.utils.text import capfirst
 
-from .ordering import OrderedModelMultipleChoiceField, ordered_pks, set_ordered
+from .ordering import OrderedManyToManyField
 
 
 class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
@@ -25,48 +25,27 @@ class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
 
 
 class OrderedRelationsAdminMixin:
-    """For a ModelAdmin or an inline: edit ordered many-to-many fields with an autocomplete that keeps order.
+    """For a ModelAdmin or an inline with ordered many-to-many fields (`catalog.ordering`).
 
-    Django's admin cannot put a many-to-many with its own through model in a form, so each
-    one gets a form field of its own (`ordered_relations`: form field name → model field name),
-    named in `fields`/`fieldsets` instead of the model field, and saved with `set_ordered`.
+    Django's admin leaves out a many-to-many with its own through model (admin.E013, and no
+    form field), because it could not fill the through model's other columns. Ours has only a
+    `position`, which the field's `save_form_data` writes: so the field is put back, with the
+    ordered autocomplete when it is in `autocomplete_fields`, and E013 is waived for it alone.
     """
 
-    ordered_relations: dict[str, str] = {}
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not isinstance(db_field, OrderedManyToManyField):
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        using = kwargs.get("using")
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = OrderedAutocompleteSelectMultiple(db_field, self.admin_site, using=using)
+        if "queryset" not in kwargs:
+            queryset = self.get_field_queryset(using, db_field, request)
+            if queryset is not None:
+                kwargs["queryset"] = queryset
+        return db_field.formfield(**kwargs)
 
-    @property
-    def form(self):
-        base = super().form
-        cache = self.__dict__.setdefault("_ordered_forms", {})
-        if base not in cache:
-            cache[base] = ordered_relations_form(base, self.model, self.ordered_relations, self.admin_site)
-        return cache[base]
-
-
-def ordered_relations_form(base, model, relations: dict[str, str], admin_site):
-    """A subclass of the ModelForm `base` with one ordered autocomplete field per relation."""
-    attrs = {}
-    for form_name, field_name in relations.items():
-        db_field = model._meta.get_field(field_name)
-        attrs[form_name] = OrderedModelMultipleChoiceField(
-            queryset=db_field.remote_field.model._default_manager.all(),
-            required=False,
-            label=capfirst(db_field.verbose_name),
-            help_text="In the order given here (the public order); new choices are added at the end.",
-            widget=OrderedAutocompleteSelectMultiple(db_field, admin_site),
-        )
-
-    def __init__(self, *args, **kwargs):
-        base.__init__(self, *args, **kwargs)
-        for form_name, field_name in relations.items():
-            if self.instance.pk is not None and form_name not in self.initial:
-                self.initial[form_name] = ordered_pks(getattr(self.instance, field_name))
-
-    def _save_m2m(self):
-        base._save_m2m(self)
-        for form_name, field_name in relations.items():
-            if form_name in self.cleaned_data:
-                set_ordered(getattr(self.instance, field_name), self.cleaned_data[form_name])
-
-    attrs.update(__init__=__init__, _save_m2m=_save_m2m, __module__=__name__)
-    return type(f"Ordered{base.__name__}", (base,), attrs)
+    def check(self, **kwargs):
+        ordered_names = {f"'{f.name}'" for f in self.model._meta.many_to_many if isinstance(f, OrderedManyToManyField)}
+        return [error for error in super().check(**kwargs)
+                if not (error.id == "admin.E013" and any(name in error.msg for name in ordered_names))]
