@@ -453,14 +453,14 @@ _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]|'
 
 def person_forms(name: str) -> set[str]:
     """The ways one person's name may be written, compacted: 'Noah "Wuv" Bernardo' has the forms
-    noahwuvbernardo, noahbernardo and wuvbernardo, so "Wuv Bernardo" is the same person."""
+    noahwuvbernardo and wuvbernardo, so "Wuv Bernardo" is the same person. Not "Noah Bernardo":
+    'Michael "Bodenski" Simon' and 'Michael "Simon" Simon' are two people (that pair is only reported)."""
     name = clean_text(name)
     forms = {compact(name)}
     match = _QUOTED.search(name)
     if match:
         nickname = (match[1] or match[2]).strip()
         without = clean_text(name[:match.start()] + " " + name[match.end():])
-        forms.add(compact(without))
         parts = without.split()
         if len(parts) > 1:
             forms.add(compact(f"{nickname} {parts[-1]}"))  # the nickname with the family name

@@ -338,7 +338,8 @@ class _Planner:
         are one member (the fuller name kept, roles combined); names only alike are reported, not merged."""
         for member in other.members:
             forms = person_forms(member.name)
-            same = next((m for m in kept.members if forms & person_forms(m.name)), None)
+            same = next((m for m in kept.members if m.name.casefold() == member.name.casefold()), None)
+            same = same or next((m for m in kept.members if forms & person_forms(m.name)), None)
             if same is None:
                 for existing in kept.members:
                     if similar_names(existing.name, member.name):

@@ -23,6 +23,8 @@ class Fidelity:
     lost_roles: list = field(default_factory=list)
     genre_order_kept: int = 0
     genre_order_checked: int = 0
+    role_order_kept: int = 0
+    role_order_checked: int = 0
 
     def share(self, kind: str) -> float:
         mentions, kept = getattr(self, f"{kind}_mentions"), getattr(self, f"{kind}_kept")
@@ -36,12 +38,13 @@ class Fidelity:
             f"public members without a role (the file gives one): {self.members_without_role}",
             f"bands whose country text changed: {len(self.countries_changed)}",
             f"bands whose genres keep the file's order: {self.genre_order_kept}/{self.genre_order_checked}",
+            f"members whose roles keep the file's order: {self.role_order_kept}/{self.role_order_checked}",
         ]
 
 
 def measure(data: dict, bands: dict[str, dict], *, roles, genres) -> Fidelity:
     """`roles`/`genres`: the importer's vocabularies as the tables hold them after the import."""
-    from catalog.importer.normalize import clean_text, fold, parse_genre, parse_roles, to_key
+    from catalog.importer.normalize import clean_text, parse_genre, parse_roles, person_forms, to_key
 
     result = Fidelity()
     for index, record in enumerate(data["bands"]):
@@ -68,17 +71,24 @@ def measure(data: dict, bands: dict[str, dict], *, roles, genres) -> Fidelity:
             result.genre_order_checked += 1
             shown = [k for k in public_genres if k in wanted_order]
             result.genre_order_kept += shown == wanted_order
-        members = {fold(m["name"]): m for m in band.get("members") or []}
+        members = band.get("members") or []
         for j, member in enumerate(record.get("members") or []):
             texts = [t for t in [member.get("role") or "", *(member.get("roles") or [])] if clean_text(t)]
-            public_member = members.get(fold(clean_text(member.get("name"))))
+            forms = person_forms(clean_text(member.get("name")))  # merged duplicates: one person, one member
+            public_member = next((m for m in members if m["name"] == clean_text(member.get("name"))), None)
+            public_member = public_member or next((m for m in members if person_forms(m["name"]) & forms), None)
+            wanted_roles = []
             for text in texts:
                 result.role_mentions += 1
                 keys = parse_roles(text, roles).keys
                 if public_member is not None and keys and all(k in public_member["roleKeys"] for k in keys):
                     result.role_kept += 1
+                    wanted_roles += [k for k in keys if k not in wanted_roles]
                 else:
                     result.lost_roles.append((f"bands[{index}].members[{j}].role", text))
+            if public_member is not None and len(wanted_roles) > 1:
+                result.role_order_checked += 1
+                result.role_order_kept += [k for k in public_member["roleKeys"] if k in wanted_roles] == wanted_roles
             if texts and public_member is not None and not public_member["roleKeys"]:
                 result.members_without_role += 1
         file_country = clean_text(record.get("country"))

@@ -43,7 +43,8 @@ def test_real_but_unusual_terms_are_not_junk(text):
 
 def test_person_forms_match_a_nickname_with_the_family_name():
     assert person_forms('Noah "Wuv" Bernardo') & person_forms("Wuv Bernardo")
-    assert person_forms("Noah “Wuv” Bernardo") & person_forms("Noah Bernardo")
+    assert person_forms("Noah “Wuv” Bernardo") & person_forms("Wuv Bernardo")
+    assert not person_forms('Michael "Bodenski" Simon') & person_forms('Michael "Simon" Simon')
     assert not person_forms("Sonny Sandoval") & person_forms("Traa Daniels")
     assert similar_names("Marcos Curiel", "Marcus Curiel") and not similar_names("Sonny Sandoval", "Traa Daniels")
 
