@@ -6,8 +6,8 @@
   (never AWS, whatever credentials the machine has). If nothing listens there, DynamoDB Local is
   started for the command (data kept under var/dynamodb, as `make run` keeps it) and stopped after;
   without Java or the jar the command stops with how to get them. The table is created if missing.
-- Other settings (production): AWS as configured. A missing table is not created (the
-  infrastructure owns it): the command refuses before writing anything.
+- Other settings (production; the tests): DynamoDB as configured. A missing table is not created
+  (in production the infrastructure owns it): the command refuses before writing anything.
 """
 
 import os
@@ -45,7 +45,8 @@ def dynamodb_ready(*, create_table: bool = True, say=print):
     saved = {name: os.environ.get(name) for name in _ENVIRONMENT}
     url = endpoint()
     server = None
-    if getattr(settings, "DYNAMODB_LOCAL_ONLY", False):
+    local_only = getattr(settings, "DYNAMODB_LOCAL_ONLY", False)
+    if local_only:
         parts = urlsplit(url)
         if not url or parts.hostname not in LOCAL_HOSTS:
             raise TableUnavailable(
@@ -56,7 +57,7 @@ def dynamodb_ready(*, create_table: bool = True, say=print):
             server = _start_local(port, say)
         _point_tools_at(url)
     try:
-        _check_table(create=create_table and _is_local(url), say=say)
+        _check_table(create=create_table and local_only, say=say)
         yield url or f"AWS {settings.AWS_REGION}"
     finally:
         if server is not None:
@@ -70,10 +71,6 @@ def dynamodb_ready(*, create_table: bool = True, say=print):
         from read_api import config
 
         config.reload()
-
-
-def _is_local(url: str) -> bool:
-    return bool(url) and urlsplit(url).hostname in LOCAL_HOSTS
 
 
 def _start_local(port: int, say):
