@@ -92,9 +92,8 @@ class PublicCatalog:
             key = self.resolve("band", entry.get("key"))
             if key is not None:
                 name = self.bands[key]["name"]
-            else:  # a band with no public page (a placeholder, say): its current key all the same, never null
-                key = self._resolvers["band"].current_key(entry["key"]) or entry["key"]
-                name = entry.get("name")
+            else:  # no public page (a placeholder, an unpublished band): the key as approved, never null
+                key, name = entry.get("key"), entry.get("name")
             bands.append({"key": key, "name": name, "size": entry.get("size")})
         return {
             "year": snapshot["year"],
