@@ -1,5 +1,6 @@
 """What the admin API (catalog.api) asks of publishing: the publish/invalidation state of a change,
-manual invalidation, cache status, and the health of DynamoDB and CloudFront.
+manual invalidation, cache status, and the health of DynamoDB and CloudFront; and what the
+`import_legacy` command asks: the DynamoDB guard and the outcome of the tasks an import queued.
 
 The catalog never imports publishing: PublishingConfig.ready() plugs this module into
 `catalog.api.ports`, and the API's views call it through that port.
@@ -16,6 +17,33 @@ NOT_REQUIRED = {
     "invalidationId": None,
     "reason": "Nothing public changed: the change waits for approval before it is published.",
 }
+
+
+def dynamodb_ready(**kwargs):
+    """The commands' guard (publishing.table_guard): the right DynamoDB and its table, or TableUnavailable."""
+    from .table_guard import dynamodb_ready as ready
+
+    return ready(**kwargs)
+
+
+def table_unavailable() -> type[Exception]:
+    from .table_guard import TableUnavailable
+
+    return TableUnavailable
+
+
+def publish_outcome(after_task_id: int) -> dict:
+    """What became of the publish tasks written after `after_task_id`: counts by status, distinct errors."""
+    from .models import PublishTask, TaskStatus
+
+    tasks = PublishTask.objects.filter(id__gt=after_task_id)
+    counts = {status: tasks.filter(status=status).count() for status in TaskStatus.values}
+    errors: dict[str, int] = {}
+    for error in tasks.filter(status=TaskStatus.FAILED).values_list("last_error", flat=True):
+        first_line = error.strip().splitlines()[0][:300] if error and error.strip() else "unknown error"
+        errors[first_line] = errors.get(first_line, 0) + 1
+    return {"counts": {str(k): v for k, v in counts.items() if v},
+            "errors": sorted(errors.items(), key=lambda item: -item[1])[:5]}
 
 
 def last_task_id() -> int:

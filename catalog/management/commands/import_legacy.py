@@ -14,11 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.context import audit_context
 from audit.models import AuditSource
+from catalog.api import ports  # publishing, without importing it (catalog never imports publishing)
 from catalog.currencies import CURRENCY_CODES
 from catalog.importer.schema import ImportFileError, load_legacy_file, validate
 from catalog.importer.service import legacy_import
-from publishing.models import PublishTask, TaskStatus
-from publishing.table_guard import TableUnavailable, dynamodb_ready
 
 
 class Command(BaseCommand):
@@ -51,11 +50,11 @@ class Command(BaseCommand):
             result, publishing = run(), None
         else:
             try:
-                with dynamodb_ready(say=self.stderr.write):
-                    last_task = PublishTask.objects.order_by("-id").values_list("id", flat=True).first() or 0
+                with ports.publishing.dynamodb_ready(say=self.stderr.write):
+                    last_task = ports.publishing.last_task_id()
                     result = run()
-                    publishing = publish_outcome(last_task)
-            except TableUnavailable as exc:
+                    publishing = ports.publishing.publish_outcome(last_task)
+            except ports.publishing.table_unavailable() as exc:
                 raise CommandError(f"Nothing imported: {exc}") from exc
         for line in result.lines(verbose=verbosity >= 2):
             self.stdout.write(line)
@@ -73,30 +72,18 @@ class Command(BaseCommand):
         if not total:
             self.stdout.write("Publishing: nothing to publish (no public change).")
             return
+        done, failed = counts.get("done", 0), counts.get("failed", 0)
+        waiting = counts.get("pending", 0) + counts.get("running", 0)
         self.stdout.write(
-            f"Publishing: {total} task(s) queued by this import: {counts.get(TaskStatus.DONE, 0)} done, "
-            f"{counts.get(TaskStatus.PENDING, 0) + counts.get(TaskStatus.RUNNING, 0)} waiting, "
-            f"{counts.get(TaskStatus.FAILED, 0)} failed."
+            f"Publishing: {total} task(s) queued by this import: {done} done, {waiting} waiting, {failed} failed."
         )
-        if counts.get(TaskStatus.FAILED):
+        if failed:
             for error, n in publishing["errors"]:
                 self.stderr.write(f"  {n} × {error}")
             raise CommandError(
-                f"The import is saved, but {counts[TaskStatus.FAILED]} of its {total} publish tasks failed, so the "
+                f"The import is saved, but {failed} of its {total} publish tasks failed, so the "
                 "public API does not show it yet. Fix the cause above, then run `manage.py publish_pending` "
                 "(or `manage.py republish`).")
-        waiting = counts.get(TaskStatus.PENDING, 0) + counts.get(TaskStatus.RUNNING, 0)
         if waiting:
             self.stdout.write(f"  {waiting} task(s) wait for the publishing worker (`manage.py publish_pending`).")
 
-
-def publish_outcome(after_task_id: int) -> dict:
-    """What became of the publish tasks written after `after_task_id`: counts by status, distinct errors."""
-    tasks = PublishTask.objects.filter(id__gt=after_task_id)
-    counts = {status: tasks.filter(status=status).count() for status in TaskStatus.values}
-    errors: dict[str, int] = {}
-    for error in tasks.filter(status=TaskStatus.FAILED).values_list("last_error", flat=True):
-        first_line = (error or "unknown error").strip().splitlines()[0][:300] if error else "unknown error"
-        errors[first_line] = errors.get(first_line, 0) + 1
-    return {"counts": {k: v for k, v in counts.items() if v},
-            "errors": sorted(errors.items(), key=lambda item: -item[1])[:5]}
