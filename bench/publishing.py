@@ -1,6 +1,6 @@
 """Publishing benchmarks, printed as a table.
 
-1. Republish of the imported legacy file (`../shared/data/legacy-db.json`, imported with
+1. Republish of the imported legacy file (`data/legacy-db.json`, shipped in the repository, imported with
    `manage.py import_legacy` into a scratch SQLite catalog) into an empty table, against
    a bare BatchWriteItem loop writing the same items (pre-serialised) in the same run, on
    the same DynamoDB Local; five alternating rounds, medians, after a warm-up. The republish
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT.parent / "shared" / "data" / "legacy-db.json"))
+LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT / "data" / "legacy-db.json"))
 ROUNDS = 5
 
 
@@ -149,6 +149,7 @@ def main() -> int:
 
         django.setup()
         call_command("migrate", verbosity=0)
+        call_command("ensure_table", stdout=io.StringIO())  # the import refuses to run without its table
         started = time.perf_counter()
         call_command("import_legacy", str(LEGACY), stdout=io.StringIO(), stderr=io.StringIO())
         imported = time.perf_counter() - started

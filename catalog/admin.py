@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .admin_ordering import OrderedRelationsAdminMixin
 from .models import (
     Band,
     Edition,
@@ -443,7 +444,7 @@ class RoleAliasAdmin(admin.ModelAdmin):
 # --- Bands ---------------------------------------------------------------------------------------
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(OrderedRelationsAdminMixin, admin.TabularInline):
     model = Member
     extra = 1
     fields = ("order", "name", "roles")
@@ -468,7 +469,7 @@ class CountryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Band)
-class BandAdmin(ReviewableAdmin):
+class BandAdmin(OrderedRelationsAdminMixin, ReviewableAdmin):
     list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
     list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
     search_fields = ("name", "key", "members__name")

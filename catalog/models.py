@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from . import limits
 from .currencies import CURRENCY_CHOICES
+from .ordering import OrderedManyToManyField
 
 KEY_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 key_validator = RegexValidator(
@@ -180,6 +181,19 @@ class RoleAlias(models.Model):
         return self.text
 
 
+class BandGenre(models.Model):
+    """A band's genre at its place in the editors' order (`position`, 0 first)."""
+
+    band = models.ForeignKey("Band", on_delete=models.CASCADE, related_name="genre_links")
+    genre = models.ForeignKey(Genre, on_delete=models.CASCADE, related_name="band_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "catalog_band_genres"  # the table of the former plain many-to-many, rows kept
+        ordering = ["position", "id"]
+        unique_together = [("band", "genre")]
+
+
 class Band(Reviewable):
     key = key_field()
     name = models.CharField(max_length=200, db_index=True)
@@ -191,7 +205,7 @@ class Band(Reviewable):
     headline_image_url = models.URLField(max_length=1000, blank=True)
     website = models.URLField(max_length=500, blank=True)
     spotify = models.URLField(max_length=500, blank=True, verbose_name="Spotify link")
-    genres = models.ManyToManyField(Genre, blank=True, related_name="bands")
+    genres = OrderedManyToManyField(Genre, blank=True, related_name="bands", through=BandGenre)
     reviewed = models.BooleanField(
         default=False, db_index=True, help_text="The band's facts have been checked by an editor (shown publicly)."
     )
@@ -205,10 +219,23 @@ class Band(Reviewable):
         return self.name
 
 
+class MemberRole(models.Model):
+    """A member's role at its place in the editors' order (`position`, 0 first)."""
+
+    member = models.ForeignKey("Member", on_delete=models.CASCADE, related_name="role_links")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="member_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        db_table = "catalog_member_roles"
+        ordering = ["position", "id"]
+        unique_together = [("member", "role")]
+
+
 class Member(models.Model):
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="members")
     name = models.CharField(max_length=200)
-    roles = models.ManyToManyField(Role, blank=True, related_name="members")
+    roles = OrderedManyToManyField(Role, blank=True, related_name="members", through=MemberRole)
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords(m2m_fields=[roles])
 

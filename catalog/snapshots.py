@@ -9,6 +9,9 @@ and adds counts. Field names here are part of the public contract.
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import Prefetch
+
+from catalog.models import MemberRole
 
 
 def _file_or_url(file_field, url: str) -> str | None:
@@ -33,7 +36,10 @@ def role_snapshot(role) -> dict:
 
 
 def band_snapshot(band) -> dict:
-    members = band.members.prefetch_related("roles").order_by("order", "id")
+    """Genres and each member's roles in the editors' order (their `position`), not alphabetically."""
+    role_links = Prefetch("role_links", queryset=MemberRole.objects.select_related("role").order_by("position", "id"))
+    members = band.members.prefetch_related(role_links).order_by("order", "id")
+    genre_links = band.genre_links.select_related("genre").order_by("position", "id")
     return {
         "key": band.key,
         "name": band.name,
@@ -44,12 +50,8 @@ def band_snapshot(band) -> dict:
         "headlineImage": _file_or_url(band.headline_image, band.headline_image_url),
         "website": band.website or None,
         "spotify": band.spotify or None,
-        "genreKeys": sorted(g.key for g in band.genres.all()),
-        "members": [
-            # sorted in Python, not order_by(): that would ignore the prefetch and query once per member
-            {"name": m.name, "roleKeys": [r.key for r in sorted(m.roles.all(), key=lambda r: r.name)]}
-            for m in members
-        ],
+        "genreKeys": [link.genre.key for link in genre_links],
+        "members": [{"name": m.name, "roleKeys": [link.role.key for link in m.role_links.all()]} for m in members],
         "reviewed": band.reviewed,
     }
 
@@ -73,6 +75,7 @@ def festival_snapshot(festival) -> dict:
 
 
 def edition_snapshot(edition) -> dict:
+    """Every lineup entry names its band's key, also for a band with no public page (yet)."""
     lineup = edition.lineup.select_related("band").order_by("order", "id")
     return {
         "festivalKey": edition.festival.key,

@@ -1,5 +1,7 @@
 """What the admin API (catalog.api) asks of publishing: the publish/invalidation state of a change,
-manual invalidation, cache status, and the health of DynamoDB, CloudFront and publishing (failed tasks).
+manual invalidation, cache status, and the health of DynamoDB, CloudFront and publishing (failed
+tasks); and what the `import_legacy` command asks: the DynamoDB guard and the outcome of the tasks
+an import queued.
 
 The catalog never imports publishing: PublishingConfig.ready() plugs this module into
 `catalog.api.ports`, and the API's views call it through that port.
@@ -16,6 +18,33 @@ NOT_REQUIRED = {
     "invalidationId": None,
     "reason": "Nothing public changed: the change waits for approval before it is published.",
 }
+
+
+def dynamodb_ready(**kwargs):
+    """The commands' guard (publishing.table_guard): the right DynamoDB and its table, or TableUnavailable."""
+    from .table_guard import dynamodb_ready as ready
+
+    return ready(**kwargs)
+
+
+def table_unavailable() -> type[Exception]:
+    from .table_guard import TableUnavailable
+
+    return TableUnavailable
+
+
+def publish_outcome(after_task_id: int) -> dict:
+    """What became of the publish tasks written after `after_task_id`: counts by status, distinct errors."""
+    from .models import PublishTask, TaskStatus
+
+    tasks = PublishTask.objects.filter(id__gt=after_task_id)
+    counts = {status: tasks.filter(status=status).count() for status in TaskStatus.values}
+    errors: dict[str, int] = {}
+    for error in tasks.filter(status=TaskStatus.FAILED).values_list("last_error", flat=True):
+        first_line = error.strip().splitlines()[0][:300] if error and error.strip() else "unknown error"
+        errors[first_line] = errors.get(first_line, 0) + 1
+    return {"counts": {str(k): v for k, v in counts.items() if v},
+            "errors": sorted(errors.items(), key=lambda item: -item[1])[:5]}
 
 
 def last_task_id() -> int:
@@ -138,13 +167,19 @@ def check_cloudfront() -> dict:
 
 
 def check_publishing() -> dict:
-    """Failed publish tasks, each with its record and reason (the check is "error" while any is left)."""
+    """Failed publish tasks, each with its record and reason; any makes the service degraded (what editors
+    approved is not all public: an import's tasks, a record too large to publish)."""
     from publishing.models import PublishTask, TaskStatus
 
     failed = PublishTask.objects.filter(status=TaskStatus.FAILED).order_by("id")
     shown = [{"task": t.pk, "record": f"{t.kind} {t.record_key}", "attempts": t.attempts, "error": t.last_error[:300]}
              for t in failed[:10]]
-    return {"failedTasks": failed.count(), "failed": shown}
+    detail = {"failedTasks": failed.count(), "failed": shown,
+              "pending": PublishTask.objects.filter(status=TaskStatus.PENDING).count()}
+    if shown:
+        first = (shown[0]["error"] or "unknown error").strip().splitlines()[0][:200]
+        detail.update(status="error", error=f"{detail['failedTasks']} publish task(s) failed (oldest #{shown[0]['task']}: {first})")
+    return detail
 
 
 def health() -> dict:
@@ -152,10 +187,8 @@ def health() -> dict:
         "database": _timed(check_database),
         "dynamodb": _timed(check_dynamodb),
         "cloudfront": _timed(check_cloudfront),
+        "publishing": _timed(check_publishing),
     }
-    checks["publishing"] = _timed(check_publishing)
-    if checks["publishing"].get("failedTasks"):
-        checks["publishing"]["status"] = "error"  # a record is not public as approved
     healthy = all(c["status"] == "ok" for c in checks.values())
     return {"status": "healthy" if healthy else "degraded", "checks": checks,
             "timestamp": timezone.now().replace(microsecond=0).isoformat()}

@@ -90,7 +90,10 @@ class PublicCatalog:
         bands = []
         for entry in snapshot.get("bands") or []:
             key = self.resolve("band", entry.get("key"))
-            name = self.bands[key]["name"] if key else entry.get("name")
+            if key is not None:
+                name = self.bands[key]["name"]
+            else:  # no public page (a placeholder, an unpublished band): the key as approved, never null
+                key, name = entry.get("key"), entry.get("name")
             bands.append({"key": key, "name": name, "size": entry.get("size")})
         return {
             "year": snapshot["year"],
@@ -114,7 +117,7 @@ class PublicCatalog:
         for festival_key, festival in self.festivals.items():
             for edition in self.editions.get(festival_key, []):
                 for entry in self.edition_document(edition)["bands"]:
-                    if entry["key"] is None:
+                    if entry["key"] not in self.bands:  # no public page: no festival list of its own
                         continue
                     found[entry["key"]].append({
                         "festivalKey": festival_key,

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from catalog import services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, Role
+from catalog.ordering import set_ordered
 
 _seq = itertools.count(1)
 
@@ -37,10 +38,10 @@ def band(key=None, name=None, genres=(), members=(), **fields) -> Band:
     n = next(_seq)
 
     def parts(record):
-        record.genres.set(genres)
+        set_ordered(record.genres, genres)  # in the order given, as an editor gives them
         for order, (member_name, roles) in enumerate(members):
             member = Member.objects.create(band=record, name=member_name, order=order)
-            member.roles.set(roles)
+            set_ordered(member.roles, roles)
 
     record = Band(key=key or f"band-{n}", name=name or f"Band {n}", **fields)
     return services.record_save(record=record, user=None, save_related=parts)

@@ -149,6 +149,7 @@ GENRES: dict[str, str] = {key: name for key, name in (
     ("extreme-metal", "Extreme Metal"), ("glam-metal", "Glam Metal"), ("southern-metal", "Southern Metal"),
     ("christian-metal", "Christian Metal"), ("electronic-metal", "Electronic Metal"), ("modern-metal", "Modern Metal"),
     ("metal", "Metal"), ("nwobhm", "New Wave of British Heavy Metal"),
+    ("nwothm", "New Wave of Traditional Heavy Metal"),
     ("metalcore", "Metalcore"), ("melodic-metalcore", "Melodic Metalcore"),
     ("progressive-metalcore", "Progressive Metalcore"), ("symphonic-metalcore", "Symphonic Metalcore"),
     ("nu-metalcore", "Nu Metalcore"), ("deathcore", "Deathcore"), ("electronicore", "Electronicore"),
@@ -189,6 +190,7 @@ GENRES: dict[str, str] = {key: name for key, name in (
 
 GENRE_ALIASES: dict[str, str] = {
     "new wave of british heavy metal": "nwobhm", "n.w.o.b.h.m.": "nwobhm",
+    "n.w.o.t.h.m.": "nwothm", "nwothm": "nwothm",
     "traditional metal": "traditional-heavy-metal", "classic heavy metal": "traditional-heavy-metal",
     "death/doom metal": "death-doom-metal", "death-doom": "death-doom-metal", "death doom": "death-doom-metal",
     "death 'n' roll": "death-n-roll", "rock 'n' roll": "rock-n-roll", "rock and roll": "rock-n-roll",

@@ -17,6 +17,8 @@ from django_countries import countries
 
 from catalog.models import KEY_PATTERN, RoleCategory
 
+from .native_country_names import NATIVE_NAMES
+
 KEY_MAX_LENGTH = 100
 _KEY_RE = re.compile(KEY_PATTERN)
 _YEAR_SUFFIX = re.compile(r"^(?P<base>[a-z0-9-]+?)-(?P<year>(?:19|20)\d\d)$")
@@ -131,7 +133,9 @@ def parse_price(value, currency_codes: frozenset[str]) -> tuple[Decimal | None, 
 COUNTRY_ALIASES = {
     "usa": "US", "u.s.a.": "US", "u.s.": "US", "united states": "US", "america": "US",
     "uk": "GB", "u.k.": "GB", "great britain": "GB", "britain": "GB",
-    "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
+    # the home nations keep their own (ISO 3166-2) codes: catalog/countries.py
+    "england": "GB-ENG", "scotland": "GB-SCT", "wales": "GB-WLS", "northern ireland": "GB-NIR",
+    "cymru": "GB-WLS", "alba": "GB-SCT",
     "the netherlands": "NL", "netherlands": "NL", "holland": "NL",
     "czech republic": "CZ", "czechia": "CZ", "russia": "RU", "south korea": "KR", "korea": "KR",
     "north korea": "KP", "iran": "IR", "syria": "SY", "vietnam": "VN", "taiwan": "TW", "bolivia": "BO",
@@ -141,7 +145,8 @@ COUNTRY_ALIASES = {
 
 
 def _country_index() -> dict[str, str]:
-    index: dict[str, str] = {}
+    """Folded names → codes: ISO's names, django-countries' (with the CLDR overrides), native names, aliases."""
+    index: dict[str, str] = dict(NATIVE_NAMES)
     for country in pycountry.countries:
         for attr in ("name", "official_name", "common_name"):
             if getattr(country, attr, None):
@@ -152,6 +157,11 @@ def _country_index() -> dict[str, str]:
         index[code.casefold()] = code
     index.update(COUNTRY_ALIASES)
     return index
+
+
+def country_name(code: str) -> str:
+    """The English name the public sees for a code (django-countries with catalog/countries.py's overrides)."""
+    return str(countries.name(code)) if code else ""
 
 
 _COUNTRIES: dict[str, str] | None = None
@@ -242,8 +252,10 @@ class Vocabulary:
             return self.aliases[folded]
         if folded in self.names:
             return [self.names[folded]]
-        key = to_key(folded)
-        return [key] if key in self.keys else None
+        for key in (to_key(folded), to_key(term_name(text))):  # "Post Metal" → post-metal; "N.W.O.T.H.M." → nwothm
+            if key in self.keys:
+                return [key]
+        return None
 
     def add(self, key: str, name: str) -> None:
         """A value created during this import (a new draft role or genre) resolves like the rest."""
@@ -253,12 +265,29 @@ class Vocabulary:
 
 @dataclass
 class Parsed:
-    keys: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # pieces that match nothing, cleaned for use as names
+    """What a text stands for, in the text's order: known keys and pieces that match nothing
+    (cleaned for use as names), interleaved as they occur ("Tumur Khuur, Flute": the unknown first)."""
+
+    items: list[tuple[str, str]] = field(default_factory=list)  # ("key", key) or ("unknown", text)
+
+    @property
+    def keys(self) -> list[str]:
+        return [value for kind, value in self.items if kind == "key"]
+
+    @keys.setter
+    def keys(self, keys) -> None:
+        self.items = [("unknown", u) for u in self.unknown] + [("key", k) for k in dict.fromkeys(keys)]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [value for kind, value in self.items if kind == "unknown"]
+
+    def add_unknown(self, text: str) -> None:
+        if ("unknown", text) not in self.items:
+            self.items.append(("unknown", text))
 
     def extend(self, other: "Parsed") -> None:
-        self.keys += [k for k in other.keys if k not in self.keys]
-        self.unknown += [u for u in other.unknown if u not in self.unknown]
+        self.items += [item for item in other.items if item not in self.items]
 
 
 _IGNORED_QUALIFIER = re.compile(r"^(live|session|touring|guest|former|current|.*\d.*|.*present.*)$", re.I)
@@ -325,6 +354,9 @@ def _known_role(piece: str, vocabulary: Vocabulary) -> list[str] | None:
 
 def _role_piece(piece: str, vocabulary: Vocabulary) -> Parsed:
     result = Parsed()
+    if junk_reason(piece, length=False):  # "N/A" is not the roles "N" and "A"
+        result.add_unknown(piece)
+        return result
     match = _PAREN.match(piece)
     if match:
         outer = _tidy(f"{match['outer']} {match['rest']}")
@@ -353,7 +385,7 @@ def _role_piece(piece: str, vocabulary: Vocabulary) -> Parsed:
         for part in parts:
             result.extend(_role_piece(part, vocabulary))
         return result
-    result.unknown.append(_display_name(piece))
+    result.add_unknown(_display_name(piece))
     return result
 
 
@@ -367,13 +399,84 @@ def parse_genre(text: str, vocabulary: Vocabulary) -> Parsed:
     if found is not None:
         result.keys = list(found)
         return result
+    if junk_reason(text, length=False):  # a link is not the genres "https:" and "example.org"
+        result.add_unknown(text)
+        return result
     parts = [p for p in (_tidy(p) for p in re.split(r"\s*[/,;]\s*", text)) if p]
     if len(parts) > 1:
         for part in parts:
             result.extend(parse_genre(part, vocabulary))
         return result
-    result.unknown.append(_display_name(text))
+    result.add_unknown(_display_name(text))
     return result
+
+
+_PLACEHOLDER_TERMS = frozenset({
+    "?", "??", "???", "-", "--", "n/a", "na", "n.a.", "none", "null", "nil", "undefined", "unknown", "tba", "tbd",
+    "tbc", "todo", "test", "xxx", "other", "others", "misc", "various", "etc", "...", "…",
+})
+TERM_MAX_LENGTH = 60  # a longer "genre" or "role" is a sentence, not a term
+
+
+def junk_reason(text: str, *, length: bool = True) -> str:
+    """Why a genre or role text is clearly not one ("" when it may be one): empty, a placeholder, junk.
+    `length=False` before a text is split ("Vocals, Guitar, Bass, …" may be long and still all roles)."""
+    text = clean_text(text)
+    if not text:
+        return "empty"
+    if fold(text).strip(" .") in _PLACEHOLDER_TERMS or fold(text) in _PLACEHOLDER_TERMS:
+        return "a placeholder, not a value"
+    if not re.search(r"[^\W\d_]", text):
+        return "no letters"
+    if re.search(r"https?://|www\.|@|\.(?:com|org|net)\b", text, re.I):
+        return "a link or an address, not a value"
+    if length and len(text) > TERM_MAX_LENGTH:
+        return f"longer than {TERM_MAX_LENGTH} characters: a sentence, not a value"
+    return ""
+
+
+_DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}[A-Za-z]?\.?$")
+
+
+def term_name(text: str) -> str:
+    """The display name of a new genre or role: "n.w.o.t.h.m." → "NWOTHM", "death polka" → "Death Polka"."""
+    text = clean_text(text)
+    if _DOTTED_ACRONYM.match(text):
+        return text.replace(".", "").upper()
+    return _display_name(text)
+
+
+# --- People -------------------------------------------------------------------------------------
+
+_QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»]+)[\"“”„«»]|'([^']+)'(?=\s|$)")
+
+
+def person_forms(name: str) -> set[str]:
+    """The ways one person's name may be written, compacted: 'Noah "Wuv" Bernardo' has the forms
+    noahwuvbernardo and wuvbernardo, so "Wuv Bernardo" is the same person. Not "Noah Bernardo":
+    'Michael "Bodenski" Simon' and 'Michael "Simon" Simon' are two people (that pair is only reported)."""
+    name = clean_text(name)
+    forms = {compact(name)}
+    match = _QUOTED.search(name)
+    if match:
+        nickname = (match[1] or match[2]).strip()
+        without = clean_text(name[:match.start()] + " " + name[match.end():])
+        parts = without.split()
+        if len(parts) > 1:
+            forms.add(compact(f"{nickname} {parts[-1]}"))  # the nickname with the family name
+        else:
+            forms.add(compact(f"{nickname} {without}"))
+    return {f for f in forms if f}
+
+
+def similar_names(a: str, b: str) -> bool:
+    """Two member names close enough to be worth an editor's look (a typo apart), though not merged."""
+    from difflib import SequenceMatcher
+
+    x, y = compact(a), compact(b)
+    if not x or not y or x == y:
+        return False
+    return SequenceMatcher(None, x, y).ratio() >= 0.85 or (len(x) > 4 and len(y) > 4 and (x in y or y in x))
 
 
 _CATEGORY_HINTS = (

@@ -17,15 +17,20 @@ from .normalize import (
     clean_text,
     clean_url,
     compact,
+    country_name,
     guess_role_category,
+    junk_reason,
     name_from_key,
     parse_date,
     parse_genre,
     parse_price,
     parse_roles,
+    person_forms,
     resolve_country,
+    similar_names,
     split_location,
     split_year_suffix,
+    term_name,
     to_key,
 )
 from .report import ImportReport
@@ -61,8 +66,8 @@ class BandPlan:
         return {
             **{name: getattr(self, name) for name in self.SCALARS},
             "reviewed": self.reviewed,
-            "genres": sorted(self.genre_keys),
-            "members": [[m.name, sorted(m.role_keys)] for m in self.members],
+            "genres": list(self.genre_keys),  # in the file's order: the order is data
+            "members": [[m.name, list(m.role_keys)] for m in self.members],
             "placeholder": self.placeholder,
         }
 
@@ -123,7 +128,7 @@ class EditionPlan:
 
 @dataclass
 class NewTerm:
-    """A role or genre text that no mapping knows: it becomes a draft for editors to sort out."""
+    """A role or genre text that no mapping knows: it becomes a public term of its own (editors may map it later)."""
 
     key: str
     name: str
@@ -206,12 +211,19 @@ class _Planner:
         return url
 
     def _country(self, text: str, path: str) -> str:
+        """A country text → its code; every text not shown as given is reported (unknown, several, renamed)."""
         match = resolve_country(text)
         if match.problem == "unknown":
-            self.report.warn("country_unknown", path, f"“{text}” is not a known country: left empty")
+            self.report.warn("country_unknown", path, f"“{text}” is not a known country: left empty",
+                             text=clean_text(text))
         elif match.problem == "multiple":
-            self.report.warn("country_multiple", path, f"“{text}” names several countries: kept {match.code}",
-                             kept=match.code, others=match.others)
+            self.report.warn("country_multiple", path,
+                             f"“{text}” names several countries: kept {match.code} ({country_name(match.code)})",
+                             text=clean_text(text), kept=match.code, others=match.others)
+        elif match.code and country_name(match.code) != clean_text(text):
+            self.report.warn("country_renamed", path,
+                             f"“{text}” is shown as “{country_name(match.code)}” ({match.code})",
+                             text=clean_text(text), code=match.code, shown=country_name(match.code))
         return match.code
 
     # --- bands ------------------------------------------------------------------------------
@@ -240,6 +252,9 @@ class _Planner:
             reviewed=bool(record.get("reviewed")),
         )
         for index, text in enumerate(record.get("genres") or []):
+            if not clean_text(text):
+                self._hold("genre", f"{path}.genres[{index}]", text, "empty")
+                continue
             for genre_key in self._terms(parse_genre(text, self.genres), self.genres, self.plan.new_genres,
                                          "genre", f"{path}.genres[{index}]"):
                 if genre_key not in band.genre_keys:
@@ -251,11 +266,16 @@ class _Planner:
             if not member_name:
                 self.report.warn("member_skipped", member_path, f"a member of “{name}” has no name: skipped")
                 continue
-            texts = [member.get("role") or ""] + list(member.get("roles") or [])
+            texts = [(f"{member_path}.role", member.get("role") or "")]
+            texts += [(f"{member_path}.roles[{i}]", text) for i, text in enumerate(member.get("roles") or [])]
             role_keys: list[str] = []
-            for text in texts:
+            for text_path, text in texts:
+                if not clean_text(text):
+                    if text_path.endswith("]"):  # an empty entry in a list of roles (no role text at all is no role)
+                        self._hold("role", text_path, text, "empty")
+                    continue
                 for role_key in self._terms(parse_roles(text, self.roles), self.roles, self.plan.new_roles,
-                                            "role", f"{member_path}.role"):
+                                            "role", text_path):
                     if role_key not in role_keys:
                         role_keys.append(role_key)
             band.members.append(MemberPlan(member_name, role_keys))
@@ -265,21 +285,38 @@ class _Planner:
             self.plan.bands[key] = band
 
     def _terms(self, parsed, vocabulary: Vocabulary, new_terms: dict, kind: str, path: str) -> list[str]:
-        keys = list(parsed.keys)
-        for text in parsed.unknown:
-            key = to_key(text)
-            if not key:
-                self.report.warn(f"{kind}_skipped", path, f"{kind} “{text}” has nothing usable for a key: skipped")
+        """Catalog keys for one parsed text. A piece no mapping knows becomes a public term of its own
+        (reported as `{kind}_new`); only a piece that is clearly not a genre or role is held (`{kind}_held`)."""
+        keys = []
+        for item_kind, text in parsed.items:
+            if item_kind == "key":
+                keys.append(text)
+                continue
+            reason = junk_reason(text)
+            name = term_name(text)
+            key = to_key(name)
+            if not reason and not key:
+                reason = "nothing usable for a key"
+            if reason:
+                self._hold(kind, path, text, reason)
+                continue
+            if key in vocabulary.keys and key not in new_terms:  # "N.W.O.T.H.M." once made "NWOTHM" (nwothm)
+                keys.append(key)
                 continue
             if key not in new_terms:
-                category = guess_role_category(text) if kind == "role" else RoleCategory.OTHER
-                new_terms[key] = NewTerm(key=key, name=text, paths=[], category=category)
-                vocabulary.add(key, text)
-                self.report.warn(f"{kind}_unknown", path, f"{kind} “{text}” is in no mapping: new draft {kind} “{key}”",
+                category = guess_role_category(name) if kind == "role" else RoleCategory.OTHER
+                new_terms[key] = NewTerm(key=key, name=name, paths=[], category=category)
+                vocabulary.add(key, name)
+                self.report.warn(f"{kind}_new", path,
+                                 f"{kind} “{text}” is in no mapping: new public {kind} “{name}” ({key}); "
+                                 f"an editor may map it to another with an alias",
                                  key=key, text=text)
             new_terms[key].paths.append(path)
             keys.append(key)
         return keys
+
+    def _hold(self, kind: str, path: str, text, reason: str) -> None:
+        self.report.warn(f"{kind}_held", path, f"{kind} {_show(text)} held back: {reason}", text=text, reason=reason)
 
     def _merge_band(self, kept: BandPlan, other: BandPlan) -> None:
         conflicts = []
@@ -291,17 +328,34 @@ class _Planner:
                 conflicts.append(name)
         kept.reviewed = kept.reviewed or other.reviewed
         kept.genre_keys += [g for g in other.genre_keys if g not in kept.genre_keys]
-        members = {m.name.casefold(): m for m in kept.members}
-        for member in other.members:
-            if member.name.casefold() in members:
-                mine = members[member.name.casefold()]
-                mine.role_keys += [r for r in member.role_keys if r not in mine.role_keys]
-            else:
-                kept.members.append(member)
-                members[member.name.casefold()] = member
+        self._merge_members(kept, other)
         kept.paths += other.paths
         detail = f"kept the first of differing {', '.join(conflicts)}" if conflicts else ""
         self.report.merge("band", kept.key, list(kept.paths), detail)
+
+    def _merge_members(self, kept: BandPlan, other: BandPlan) -> None:
+        """Members of two records of one band, merged by person: 'Noah "Wuv" Bernardo' and "Wuv Bernardo"
+        are one member (the fuller name kept, roles combined); names only alike are reported, not merged."""
+        for member in other.members:
+            forms = person_forms(member.name)
+            same = next((m for m in kept.members if m.name.casefold() == member.name.casefold()), None)
+            same = same or next((m for m in kept.members if forms & person_forms(m.name)), None)
+            if same is None:
+                for existing in kept.members:
+                    if similar_names(existing.name, member.name):
+                        self.report.warn("member_near_duplicate", other.paths[0],
+                                         f"band “{kept.key}”: members “{existing.name}” and “{member.name}” look "
+                                         "alike but were not merged; an editor should check",
+                                         key=kept.key, names=[existing.name, member.name])
+                kept.members.append(member)
+                continue
+            same.role_keys += [r for r in member.role_keys if r not in same.role_keys]
+            if same.name != member.name:
+                fuller = max((same.name, member.name), key=lambda n: (len(person_forms(n)), len(n)))
+                self.report.warn("member_merged", other.paths[0],
+                                 f"band “{kept.key}”: “{same.name}” and “{member.name}” are one person: "
+                                 f"kept as “{fuller}”", key=kept.key, names=[same.name, member.name], kept=fuller)
+                same.name = fuller
 
     # --- festivals and editions -------------------------------------------------------------
 
@@ -414,11 +468,14 @@ class _Planner:
             size = entry.get("size")
             if band_key in seen:
                 earlier = seen[band_key]
-                if earlier.size is None:
-                    earlier.size = size
+                strongest = min((s for s in (earlier.size, size) if isinstance(s, int)), default=earlier.size)
+                detail = "band listed more than once in one lineup: one entry"
+                if strongest != earlier.size:
+                    detail += f", with the strongest billing ({strongest}, not {earlier.size})"
+                    earlier.size = strongest
                 self.report.lineup_entries["merged"] += 1
                 self.report.merge("lineup_entry", f"{edition.festival_key} {edition.year} {band_key}",
-                                  [earlier.path, entry_path], "band listed more than once in one lineup: one entry")
+                                  [earlier.path, entry_path], detail)
                 continue
             seen[band_key] = LineupPlan(band_key, size, entry_path)
             edition.lineup.append(seen[band_key])

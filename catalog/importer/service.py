@@ -1,8 +1,9 @@
 """The legacy import: `legacy_import(data=...)` writes a plan into the catalog through the catalog services.
 
 One transaction for the whole file. Records are written with `record_save` and made
-public with `record_approve` (legacy data is public today); placeholder bands and
-unknown roles/genres stay drafts. Each record remembers the hash of the source data
+public with `record_approve` (legacy data is public today), genres and roles no mapping
+knows included (as terms of their own); only placeholder bands stay drafts. A band's
+genres and a member's roles keep the file's order. Each record remembers the hash of the source data
 it was last imported from and its version right after (`import_hash`,
 `import_version`): the same data again changes nothing, and a record an editor has
 saved since is kept as the editor left it unless `overwrite` is given.
@@ -34,6 +35,7 @@ from catalog.models import (
     Role,
     RoleAlias,
 )
+from catalog.ordering import set_ordered
 from catalog.services import record_approve, record_save
 
 from . import mapping
@@ -124,7 +126,8 @@ class _Writer:
         The tables win: an editor's alias or name overrides the mapping's. Canonical
         terms are only written when the file uses them (`seed_used`).
         """
-        role_aliases = {a.text: [r.key for r in a.roles.all()] for a in RoleAlias.objects.prefetch_related("roles")}
+        role_aliases = {a.text: _alias_order([r.key for r in a.roles.all()], mapping.ROLE_ALIASES.get(a.text))
+                        for a in RoleAlias.objects.prefetch_related("roles")}
         genre_aliases = {a.text: [a.genre.key] for a in GenreAlias.objects.select_related("genre")}
         roles = _vocabulary(Role, {k: n for k, (n, _) in mapping.ROLES.items()}, mapping.ROLE_ALIASES, role_aliases)
         genres = _vocabulary(Genre, mapping.GENRES, {t: [k] for t, k in mapping.GENRE_ALIASES.items()}, genre_aliases)
@@ -139,10 +142,10 @@ class _Writer:
              {k: {"name": n, "category": c} for k, (n, c) in mapping.ROLES.items()}),
             (Genre, "genre", used_genres, plan.new_genres, {k: {"name": n} for k, n in mapping.GENRES.items()}),
         ):
-            existing = set(model.objects.values_list("key", flat=True))
+            existing = model.objects.in_bulk(field_name="key")
             for key in sorted(used - set(new_terms)):
                 if key in existing:
-                    self.report.count(kind, "unchanged")
+                    self._make_public(kind, existing[key])
                 else:
                     fields = canonical[key]
                     self.sync(kind, model(key=key, **fields), fields, path=f"mapping.{kind}.{key}", approve=True)
@@ -159,13 +162,24 @@ class _Writer:
                 GenreAlias.objects.create(text=text, genre_id=genre_ids[key])
                 self.report.count("genre_alias", "created")
 
+    def _make_public(self, kind: str, term) -> None:
+        """A term the file uses: an earlier import's draft (unknown terms were drafts then) is approved now,
+        unless an editor has changed it since; an editor's draft stays theirs."""
+        made_by_import = term.import_version is not None and term.version == term.import_version
+        if term.review_status == ReviewStatus.DRAFT and made_by_import:
+            record_approve(record=term, user=None, skip_review=True)
+            type(term).objects.filter(pk=term.pk).update(import_version=term.version)
+            self.report.count(kind, "updated")
+        else:
+            self.report.count(kind, "unchanged")
+
     # --- the plan ---------------------------------------------------------------------------
 
     def apply(self, plan: ImportPlan) -> None:
         for model, kind, terms in ((Role, "role", plan.new_roles), (Genre, "genre", plan.new_genres)):
             for term in terms.values():
                 fields = {"name": term.name, **({"category": term.category} if kind == "role" else {})}
-                self.sync(kind, model(key=term.key, **fields), fields, path=term.paths[0], approve=False)
+                self.sync(kind, model(key=term.key, **fields), fields, path=term.paths[0], approve=True)
         self.role_ids = dict(Role.objects.values_list("key", "id"))
         self.genre_ids = dict(Genre.objects.values_list("key", "id"))
         self._bands(plan)
@@ -202,21 +216,18 @@ class _Writer:
         band.reviewed = plan.reviewed
 
     def _save_band_parts(self, band: Band, plan: BandPlan) -> None:
-        band.genres.set([self.genre_ids[key] for key in plan.genre_keys])
+        set_ordered(band.genres, [self.genre_ids[key] for key in plan.genre_keys])
         members = list(band.members.order_by("order", "id"))
         for order, member_plan in enumerate(plan.members):
-            role_ids = {self.role_ids[key] for key in member_plan.role_keys}
+            role_ids = [self.role_ids[key] for key in member_plan.role_keys]
             if order < len(members):
                 member = members[order]
                 if (member.name, member.order) != (member_plan.name, order):
                     member.name, member.order = member_plan.name, order
                     member.save()
-                if set(member.roles.values_list("id", flat=True)) != role_ids:
-                    member.roles.set(role_ids)
             else:
                 member = Member.objects.create(band=band, name=member_plan.name, order=order)
-                if role_ids:
-                    member.roles.set(role_ids)
+            set_ordered(member.roles, role_ids)
         for member in members[len(plan.members):]:
             member.delete()
 
@@ -284,6 +295,12 @@ def _vocabulary(model, canonical: dict[str, str], shipped_aliases: dict, table_a
     names = {**{n: k for k, n in canonical.items() if k not in redirect}, **{n: k for k, n in rows.items()}}
     aliases = {text: [redirect.get(k, k) for k in targets] for text, targets in shipped_aliases.items()}
     return Vocabulary(keys=keys, names=names, aliases={**aliases, **table_aliases})
+
+
+def _alias_order(keys: list[str], shipped: list[str] | None) -> list[str]:
+    """A role alias's roles in the mapping's order ("Lead and backing vocals": vocals first) when the table
+    holds the same roles (an alias row keeps no order); an editor's own alias: as the table lists them."""
+    return list(shipped) if shipped is not None and set(shipped) == set(keys) else keys
 
 
 def _assign(record, plan, names) -> None:

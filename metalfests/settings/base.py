@@ -124,6 +124,10 @@ PUBLIC_API_BASE_URL = env_str("PUBLIC_API_BASE_URL", "http://127.0.0.1:8001")
 
 # --- Catalog -------------------------------------------------------------------
 DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "EUR")
+# Country names in English as CLDR gives them, plus the UK's home nations (GB-SCT, …): catalog/countries.py
+from catalog.countries import COUNTRIES_OVERRIDE as _COUNTRY_NAMES  # noqa: E402
+
+COUNTRIES_OVERRIDE = _COUNTRY_NAMES
 
 # --- Django REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

@@ -26,10 +26,11 @@ from catalog.models import (
     RoleAlias,
     RoleCategory,
 )
+from catalog.ordering import ordered
 from catalog.services import record_save
 
 DATA = Path(__file__).parent / "data"
-LEGACY = Path(__file__).resolve().parents[3] / "shared" / "data" / "legacy-db.json"
+LEGACY = Path(__file__).resolve().parents[2] / "data" / "legacy-db.json"
 BEFORE_2026 = date(2026, 1, 1)  # the small files' 2025 edition is past, the 2026 one upcoming
 
 
@@ -173,23 +174,25 @@ def test_small_file_bands_roles_genres_and_countries():
     report = run("small.json")
     anvil = Band.objects.get(key="iron-anvil")
     assert anvil.country.code == "US" and anvil.reviewed is True and anvil.logo_url == "https://example.org/anvil.png"
-    members = {m.name: sorted(m.roles.values_list("key", flat=True)) for m in anvil.members.all()}
-    assert members == {"Ann Vil": ["guitar", "vocals"], "Bo Drum": ["drums"], "Cy Bass": ["backing-vocals", "bass"]}
-    assert sorted(anvil.genres.values_list("key", flat=True)) == ["groove-metal", "heavy-metal", "thrash-metal"]
+    # genres and roles in the file's order ("Vocals, Guitar"; "Heavy Metal", "Thrash/Groove Metal")
+    members = {m.name: [r.key for r in ordered(m.roles)] for m in anvil.members.all()}
+    assert members == {"Ann Vil": ["vocals", "guitar"], "Bo Drum": ["drums"], "Cy Bass": ["bass", "backing-vocals"]}
+    assert [g.key for g in ordered(anvil.genres)] == ["heavy-metal", "thrash-metal", "groove-metal"]
     snapshot = anvil.published_snapshot
-    assert snapshot["genreKeys"] == ["groove-metal", "heavy-metal", "thrash-metal"]
-    assert {"name": "Ann Vil", "roleKeys": ["guitar", "vocals"]} in snapshot["members"]
+    assert snapshot["genreKeys"] == ["heavy-metal", "thrash-metal", "groove-metal"]
+    assert {"name": "Ann Vil", "roleKeys": ["vocals", "guitar"]} in snapshot["members"]
     assert Band.objects.get(key="hallas-band").country.code == "NL"
     assert Band.objects.get(key="kissin-thunder").country.code == "GB"
     assert Band.objects.get(key="ghost-riders").country.code == "CZ"
     assert Role.objects.get(key="vocals").category == RoleCategory.VOICE
     assert Role.objects.get(key="vocals").review_status == ReviewStatus.APPROVED
-    # unknown texts: new drafts, reported
+    # texts no mapping knows: public terms of their own (they were public on the legacy site), reported
     wizard = Role.objects.get(key="nose-flute-wizard")
-    assert wizard.review_status == ReviewStatus.DRAFT and wizard.name == "Nose Flute Wizard"
-    assert Genre.objects.get(key="space-kraut-doom").review_status == ReviewStatus.DRAFT
-    assert {w["key"] for w in warnings(report, "role_unknown")} == {"nose-flute-wizard"}
-    assert {w["key"] for w in warnings(report, "genre_unknown")} == {"space-kraut-doom"}
+    assert wizard.review_status == ReviewStatus.APPROVED and wizard.name == "Nose Flute Wizard"
+    assert Genre.objects.get(key="space-kraut-doom").review_status == ReviewStatus.APPROVED
+    assert Band.objects.get(key="hallas-band").published_snapshot["genreKeys"] == ["space-kraut-doom"]
+    assert {w["key"] for w in warnings(report, "role_new")} == {"nose-flute-wizard"}
+    assert {w["key"] for w in warnings(report, "genre_new")} == {"space-kraut-doom"}
     # the mapping is in the tables, for editors to extend: the terms the file uses and their aliases
     assert [r.key for r in RoleAlias.objects.get(text="drummer").roles.all()] == ["drums"]
     assert not Role.objects.filter(key="flute").exists()  # in the mapping, unused by this file
@@ -245,7 +248,7 @@ def test_small_file_keys_derived_normalised_or_record_skipped():
 
 
 @pytest.mark.django_db
-def test_the_whole_import_is_audited_once_as_the_command_user(tmp_path):
+def test_the_whole_import_is_audited_once_as_the_command_user(tmp_path, dynamodb_table):
     report_file = tmp_path / "report.json"
     out, err = io.StringIO(), io.StringIO()
     call_command("import_legacy", str(DATA / "small.json"), "--currency", "USD", "--report", str(report_file),
@@ -408,8 +411,8 @@ def _festival_for(key: str) -> Festival:
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_real_legacy_file_everything_accounted_for_and_second_import_changes_nothing():
-    # No skip: shared/ stands beside the project on every machine and in CI; its absence must fail loudly.
-    assert LEGACY.exists(), f"the shared legacy export is missing: {LEGACY}"
+    # No skip: the export ships in the repository (data/); its absence must fail loudly.
+    assert LEGACY.exists(), f"the legacy export is missing from the repository: {LEGACY}"
     data = json.loads(LEGACY.read_text())
     report = legacy_import(data=data)
     assert report.read == {"festivals": len(data["festivals"]), "bands": len(data["bands"]),
@@ -465,7 +468,9 @@ def test_real_legacy_file_everything_accounted_for_and_second_import_changes_not
     assert set(others.values_list("key", flat=True)) == set(placeholders)
     assert not others.exclude(review_status=ReviewStatus.DRAFT).exists() and not others.filter(reviewed=True).exists()
     assert Band.objects.count() == len(file_keys) + len(placeholders)
-    assert Role.objects.drafts().count() == len(warnings(report, "role_unknown"))
+    assert not Role.objects.drafts().exists() and not Genre.objects.drafts().exists()
+    assert Role.objects.filter(key__in=[w["key"] for w in warnings(report, "role_new")]).approved().count() == len(
+        {w["key"] for w in warnings(report, "role_new")})
 
     state = catalog_state()
     again = legacy_import(data=data)

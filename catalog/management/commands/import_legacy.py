@@ -1,4 +1,10 @@
-"""`manage.py import_legacy PATH`: migrate a legacy `db.json` into the catalog (see catalog.importer.service)."""
+"""`manage.py import_legacy PATH`: migrate a legacy `db.json` into the catalog (see catalog.importer.service).
+
+Before writing, the DynamoDB the publish goes to must be there (`publishing.table_guard`):
+locally that is DynamoDB Local, started if needed, with its table; with production settings
+the table must exist, or nothing is written. After the import the command reports what
+became of the publish tasks it queued, and exits with an error when any of them failed.
+"""
 
 import getpass
 import json
@@ -8,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit.context import audit_context
 from audit.models import AuditSource
+from catalog.api import ports  # publishing, without importing it (catalog never imports publishing)
 from catalog.currencies import CURRENCY_CODES
-from catalog.importer.schema import ImportFileError, load_legacy_file
+from catalog.importer.schema import ImportFileError, load_legacy_file, validate
 from catalog.importer.service import legacy_import
 
 
@@ -30,14 +37,53 @@ class Command(BaseCommand):
             raise CommandError(f"--currency: “{currency}” is not an ISO 4217 currency code.")
         try:
             data = load_legacy_file(path)
-            with audit_context(source=AuditSource.COMMAND, actor_name=getpass.getuser()):
-                result = legacy_import(data=data, currency=currency, dry_run=dry_run, overwrite=overwrite,
-                                       progress=lambda message: self.stderr.write(message))
+            validate(data)  # a malformed file is refused before anything else is looked at
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
+
+        def run():
+            with audit_context(source=AuditSource.COMMAND, actor_name=getpass.getuser()):
+                return legacy_import(data=data, currency=currency, dry_run=dry_run, overwrite=overwrite,
+                                     progress=lambda message: self.stderr.write(message))
+
+        if dry_run:  # nothing is written, nothing published: no DynamoDB needed
+            result, publishing = run(), None
+        else:
+            try:
+                with ports.publishing.dynamodb_ready(say=self.stderr.write):
+                    last_task = ports.publishing.last_task_id()
+                    result = run()
+                    publishing = ports.publishing.publish_outcome(last_task)
+            except ports.publishing.table_unavailable() as exc:
+                raise CommandError(f"Nothing imported: {exc}") from exc
         for line in result.lines(verbose=verbosity >= 2):
             self.stdout.write(line)
         if report:
             with open(report, "w", encoding="utf-8") as handle:
-                json.dump(result.as_dict(), handle, ensure_ascii=False, indent=2, default=str)
+                json.dump({**result.as_dict(), "publishing": publishing}, handle, ensure_ascii=False, indent=2,
+                          default=str)
             self.stdout.write(f"Report written to {report}.")
+        if publishing is not None:
+            self._publishing_summary(publishing)
+
+    def _publishing_summary(self, publishing: dict) -> None:
+        counts = publishing["counts"]
+        total = sum(counts.values())
+        if not total:
+            self.stdout.write("Publishing: nothing to publish (no public change).")
+            return
+        done, failed = counts.get("done", 0), counts.get("failed", 0)
+        waiting = counts.get("pending", 0) + counts.get("running", 0)
+        self.stdout.write(
+            f"Publishing: {total} task(s) queued by this import: {done} done, {waiting} waiting, {failed} failed."
+        )
+        if failed:
+            for error, n in publishing["errors"]:
+                self.stderr.write(f"  {n} × {error}")
+            raise CommandError(
+                f"The import is saved, but {failed} of its {total} publish tasks failed, so the "
+                "public API does not show it yet. Fix the cause above, then run `manage.py publish_pending` "
+                "(or `manage.py republish`).")
+        if waiting:
+            self.stdout.write(f"  {waiting} task(s) wait for the publishing worker (`manage.py publish_pending`).")
+

@@ -5,6 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from publishing.services import LeaseBusy, republish
+from publishing.table_guard import TableUnavailable, dynamodb_ready
 from publishing.writer import Fenced
 
 
@@ -18,8 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run=False, show=20, **options):
         try:
-            report = republish(dry_run=dry_run, progress=self._progress())
-        except (LeaseBusy, Fenced) as exc:
+            with dynamodb_ready(say=self.stderr.write):  # local settings: DynamoDB Local only (started if needed)
+                report = republish(dry_run=dry_run, progress=self._progress())
+        except (LeaseBusy, Fenced, TableUnavailable) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("")
         verb = "would write" if dry_run else "wrote"
