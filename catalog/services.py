@@ -27,6 +27,7 @@ from .models import (
     Role,
     key_validator,
 )
+from .ordering import set_ordered
 from .signals import PublicChange, public_state_changed
 from .snapshots import build_snapshot, snapshot_changes
 
@@ -301,7 +302,8 @@ def _restore_parts(record, historical) -> None:
     )
     at = following.history_date - timedelta(microseconds=1) if following else timezone.now()
     if isinstance(record, Band):
-        record.genres.set(_existing(Genre, [row.genre_id for row in historical.genres.all()]))
+        past_genres = sorted(historical.genres.all(), key=lambda row: (getattr(row, "position", 0), row.pk))
+        set_ordered(record.genres, _existing(Genre, [row.genre_id for row in past_genres]))
         _restore_rows(Member, {"band_id": record.pk}, at, ("name", "order"), m2m=("roles", "role_id", Role))
     elif isinstance(record, Edition):
         _restore_rows(LineupEntry, {"edition_id": record.pk}, at, ("band_id", "billing_size", "order"),
@@ -309,8 +311,9 @@ def _restore_parts(record, historical) -> None:
 
 
 def _existing(model, ids) -> list:
-    """The ids that still exist (a genre, role or band deleted since cannot come back)."""
-    return list(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    """The ids that still exist (a genre, role or band deleted since cannot come back), in the order given."""
+    alive = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [pk for pk in ids if pk in alive]
 
 
 def _restore_rows(model, scope: dict, at, fields: tuple, *, m2m=None, requires=None) -> None:
@@ -326,7 +329,8 @@ def _restore_rows(model, scope: dict, at, fields: tuple, *, m2m=None, requires=N
         if m2m is not None:
             name, attname, target = m2m
             version = model.history.filter(id=old.pk, history_date__lte=at).latest("history_date", "history_id")
-            getattr(row, name).set(_existing(target, [getattr(r, attname) for r in getattr(version, name).all()]))
+            past = sorted(getattr(version, name).all(), key=lambda r: (getattr(r, "position", 0), r.pk))
+            set_ordered(getattr(row, name), _existing(target, [getattr(r, attname) for r in past]))
 
 
 # --- Keys -------------------------------------------------------------------------------------

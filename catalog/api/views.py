@@ -23,6 +23,7 @@ from audit.models import AuditAction, AuditEntry, AuditSource
 from audit.services import audit_record
 from catalog import selectors, services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, ReviewStatus, Role
+from catalog.ordering import set_ordered
 from catalog.snapshots import build_snapshot
 
 from . import ports, serializers, throttling
@@ -304,12 +305,12 @@ def _apply_band(band: Band, data: dict):
 
     def save_parts(saved):
         if "genreKeys" in data:
-            saved.genres.set([genres[key] for key in data["genreKeys"]])
+            set_ordered(saved.genres, [genres[key] for key in data["genreKeys"]])
         if "members" in data:
             saved.members.all().delete()
             for position, member in enumerate(data["members"]):
                 row = Member.objects.create(band=saved, name=member["name"], order=position)
-                row.roles.set([roles[key] for key in member.get("roleKeys", [])])
+                set_ordered(row.roles, [roles[key] for key in member.get("roleKeys", [])])
 
     return validation, save_parts
 

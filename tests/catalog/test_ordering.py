@@ -87,3 +87,37 @@ def test_the_migration_keeps_every_existing_genre_and_role_row_in_the_order_adde
     assert [g.name for g in ordered(band.genres)] == ["Zeuhl", "Avant", "Metal"]
     assert list(band.genre_links.values_list("position", flat=True)) == [0, 1, 2]
     assert [r.name for r in ordered(band.members.get().roles)] == ["Voice", "Bass"]
+
+
+@pytest.mark.django_db
+def test_the_admin_api_reorders_genres_and_roles_as_sent():
+    from rest_framework.test import APIClient
+
+    from accounts.services import api_key_create
+
+    thrash, doom = f.genre(key="thrash", name="Thrash"), f.genre(key="doom", name="Doom")
+    vocals, bass = f.role(key="vocals", name="Vocals"), f.role(key="bass", name="Bass")
+    band = f.band(key="order-band", name="Order Band", genres=[thrash, doom], members=[("Lemmy", [vocals, bass])])
+    _, raw = api_key_create(name="ordering", group_name="AdminEditor")
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=raw)
+    body = {"name": "Order Band", "genreKeys": ["doom", "thrash"],
+            "members": [{"name": "Lemmy", "roleKeys": ["bass", "vocals"]}]}
+    answer = client.put("/api/admin/bands/order-band", body, format="json", HTTP_IF_MATCH=f'"{band.version}"')
+    assert answer.status_code == 200, answer.json()
+    snapshot = build_snapshot(Band.objects.get(pk=band.pk))
+    assert snapshot["genreKeys"] == ["doom", "thrash"]
+    assert snapshot["members"] == [{"name": "Lemmy", "roleKeys": ["bass", "vocals"]}]
+
+
+@pytest.mark.django_db
+def test_revert_restores_the_order_of_that_version():
+    from catalog import services
+
+    thrash, groove, doom = f.genre(name="Thrash"), f.genre(name="Groove"), f.genre(name="Doom")
+    band = f.band(genres=[doom, thrash, groove])  # not the order of their ids
+    version = band.history.latest()
+    services.record_save(record=band, user=None, save_related=lambda b: set_ordered(b.genres, [groove, doom]))
+    assert [g.name for g in ordered(band.genres)] == ["Groove", "Doom"]
+    services.record_revert(record=band, user=None, history_id=version.history_id)
+    assert [g.name for g in ordered(Band.objects.get(pk=band.pk).genres)] == ["Doom", "Thrash", "Groove"]
