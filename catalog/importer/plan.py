@@ -18,6 +18,7 @@ from .normalize import (
     clean_url,
     compact,
     country_name,
+    fold,
     guess_role_category,
     junk_reason,
     name_from_key,
@@ -157,6 +158,7 @@ class _Planner:
         self.legacy_band_keys: dict[str, str] = {}  # key as written in the file → catalog key
         self.band_names: dict[str, set[str]] = {}  # compact name or key → catalog keys of the file's bands
         self.unknown_fields: dict[tuple[str, str], list[str]] = {}
+        self.mapped: dict[tuple[str, str], dict] = {}  # (kind, text) → its `{kind}_mapped` warning
 
     def build(self, data: dict) -> ImportPlan:
         bands, festivals = data.get("bands") or [], data.get("festivals") or []
@@ -255,8 +257,10 @@ class _Planner:
             if not clean_text(text):
                 self._hold("genre", f"{path}.genres[{index}]", text, "empty")
                 continue
-            for genre_key in self._terms(parse_genre(text, self.genres), self.genres, self.plan.new_genres,
-                                         "genre", f"{path}.genres[{index}]"):
+            genre_keys = self._terms(parse_genre(text, self.genres), self.genres, self.plan.new_genres,
+                                     "genre", f"{path}.genres[{index}]")
+            self._note_mapped("genre", f"{path}.genres[{index}]", text, genre_keys, self.genres)
+            for genre_key in genre_keys:
                 if genre_key not in band.genre_keys:
                     band.genre_keys.append(genre_key)
         for index, member in enumerate(record.get("members") or []):
@@ -274,8 +278,9 @@ class _Planner:
                     if text_path.endswith("]"):  # an empty entry in a list of roles (no role text at all is no role)
                         self._hold("role", text_path, text, "empty")
                     continue
-                for role_key in self._terms(parse_roles(text, self.roles), self.roles, self.plan.new_roles,
-                                            "role", text_path):
+                keys = self._terms(parse_roles(text, self.roles), self.roles, self.plan.new_roles, "role", text_path)
+                self._note_mapped("role", text_path, text, keys, self.roles)
+                for role_key in keys:
                     if role_key not in role_keys:
                         role_keys.append(role_key)
             band.members.append(MemberPlan(member_name, role_keys))
@@ -314,6 +319,18 @@ class _Planner:
             new_terms[key].paths.append(path)
             keys.append(key)
         return keys
+
+    def _note_mapped(self, kind: str, path: str, text: str, keys: list[str], vocabulary: Vocabulary) -> None:
+        """Report a text shown as other terms than itself (an alias, a split, another spelling): once per
+        distinct text, with how many times the file says it, so the report accounts for every such string."""
+        if not keys or keys == [vocabulary.names.get(fold(clean_text(text)))]:
+            return
+        warning = self.mapped.get((kind, text))
+        if warning is None:
+            self.report.warn(f"{kind}_mapped", path, f"{kind} “{clean_text(text)}” is shown as {', '.join(keys)}",
+                             text=text, keys=list(keys), mentions=0)
+            warning = self.mapped[(kind, text)] = self.report.warnings[-1]
+        warning["mentions"] += 1
 
     def _hold(self, kind: str, path: str, text, reason: str) -> None:
         self.report.warn(f"{kind}_held", path, f"{kind} {_show(text)} held back: {reason}", text=text, reason=reason)

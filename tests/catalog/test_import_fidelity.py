@@ -165,3 +165,29 @@ def test_a_repeated_lineup_entry_keeps_the_strongest_billing():
     assert LineupEntry.objects.get(band__key="pod").billing_size == 0  # listed as 2, then 0, then 1
     details = [m["detail"] for m in report.merged if m["kind"] == "lineup_entry"]
     assert any("strongest billing (0, not 2)" in d for d in details)
+
+
+@pytest.mark.django_db
+def test_the_report_accounts_for_every_genre_and_role_text_not_kept_as_given():
+    """Each genre or role text is either a term of that very name, held (with its reason) or reported as
+    mapped (once per distinct text, with how often the file says it)."""
+    from catalog.importer.normalize import clean_text, fold
+
+    report = run()
+    data = json.loads((DATA / "fidelity.json").read_text())
+    names = {fold(name): key for model in (Genre, Role) for key, name in model.objects.values_list("key", "name")}
+    held = {w["path"] for w in report.warnings if w["kind"] in ("genre_held", "role_held")}
+    mapped = {(w["kind"], w["text"]): w for w in report.warnings if w["kind"] in ("genre_mapped", "role_mapped")}
+    mentions = {}
+    for b, band in enumerate(data["bands"]):
+        texts = [("genre", f"bands[{b}].genres[{i}]", t) for i, t in enumerate(band.get("genres") or [])]
+        for m, member in enumerate(band.get("members") or []):
+            if member.get("role"):
+                texts.append(("role", f"bands[{b}].members[{m}].role", member["role"]))
+            texts += [("role", f"bands[{b}].members[{m}].roles[{i}]", t) for i, t in enumerate(member.get("roles") or [])]
+        for kind, path, text in texts:
+            if path in held or (band.get("key") and fold(clean_text(text)) in names and (kind, text) not in mapped):
+                continue
+            assert (f"{kind}_mapped", text) in mapped, f"{path}: {text!r} is neither kept, held nor reported"
+            mentions[(f"{kind}_mapped", text)] = mentions.get((f"{kind}_mapped", text), 0) + 1
+    assert mentions and all(mapped[key]["mentions"] == count for key, count in mentions.items())
