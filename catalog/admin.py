@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .importer.normalize import to_key
 from .models import (
     Band,
     Edition,
@@ -149,7 +150,7 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return text
         return format_html('{} <a href="{}">Preview the public JSON and its difference from what is live</a>', text, preview)
 
-    @admin.display(description="Status", ordering="review_status")
+    @admin.display(description="Review", ordering="review_status")
     def status_badge(self, obj):
         label = obj.get_review_status_display()
         if obj.published_snapshot is not None and obj.review_status != ReviewStatus.APPROVED:
@@ -261,6 +262,11 @@ class ReviewableAdmin(SimpleHistoryAdmin):
                 name="%s_%s_workflow" % info,
             ),
             path(
+                "suggest-key/",
+                self.admin_site.admin_view(self.suggest_key_view),
+                name="%s_%s_suggest_key" % info,
+            ),
+            path(
                 "<path:object_id>/rename/",
                 self.admin_site.admin_view(self.rename_view),
                 name="%s_%s_rename" % info,
@@ -277,6 +283,12 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         versions = {record.pk: int(raw)} if raw.isdigit() else None
         self._run_workflow(request, [record], name, versions=versions, reason=request.POST.get("reason", ""))
         return HttpResponseRedirect(change_url)
+
+    def suggest_key_view(self, request):
+        """The key the importer would give a name (same transliteration), for the add form's key field."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return JsonResponse({"key": to_key(request.GET.get("name", ""))})
 
     def rename_view(self, request, object_id):
         record = get_object_or_404(self.model, pk=object_id)
@@ -306,6 +318,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         if obj is not None:
             context["workflow_buttons"] = self._workflow_buttons(request, obj)
             context["can_rename"] = self.has_approve_permission(request)
+        elif add and "key" in context["adminform"].form.fields:
+            context["suggest_key_url"] = reverse(f"admin:catalog_{self.opts.model_name}_suggest_key")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_buttons(self, request, obj) -> list[dict]:
@@ -453,8 +467,11 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.model.objects.exclude(country="").values_list("country", flat=True).distinct()
         from django_countries import countries
+
+        # order_by(): the model's default ordering (name) would otherwise join the DISTINCT and
+        # repeat a country once per distinct name.
+        codes = model_admin.model.objects.exclude(country="").order_by().values_list("country", flat=True).distinct()
 
         return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
 
@@ -588,7 +605,7 @@ class FestivalAdmin(ReviewableAdmin):
 
 class LineupInline(admin.TabularInline):
     model = LineupEntry
-    extra = 3
+    extra = 0  # rows come from "Add another lineup entry", not three empty ones on every form
     fields = ("order", "band", "billing_size")
     autocomplete_fields = ("band",)
     ordering = ("order", "id")

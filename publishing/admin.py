@@ -66,7 +66,8 @@ class PublishTaskAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Invalidation)
 class InvalidationAdmin(ReadOnlyModelAdmin):
-    list_display = ["created_at", "status", "summary", "answers", "task", "cloudfront_id", "caller_reference"]
+    # Fits the page: the caller reference and the full lists are on each invalidation's own page.
+    list_display = ["created_at", "status", "summary", "answers", "task", "cloudfront_id"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Invalidation._meta.fields]
 
@@ -80,6 +81,7 @@ class InvalidationAdmin(ReadOnlyModelAdmin):
 
 
 def _listing(values, shown: int = 12):
+    """The first few values, wrapping inside the column (long tags would otherwise widen the table)."""
     values = values or []
     more = f" … and {len(values) - shown} more" if len(values) > shown else ""
-    return format_html("<code>{}</code>{}", " ".join(values[:shown]), more)
+    return format_html('<code style="white-space:normal;overflow-wrap:anywhere">{}</code>{}', " ".join(values[:shown]), more)
