@@ -197,10 +197,13 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(reverse(f"admin:catalog_{self.opts.model_name}_change", args=[object_id]))
 
     # --- workflow: bulk actions -------------------------------------------------------------
-    def _run_workflow(self, request, records, name: str, *, versions: dict | None = None, reason: str = "") -> None:
+    def _run_workflow(self, request, records, name: str, *, versions: dict | None = None, reason: str = "",
+                      comment: str = "", override: str = "") -> None:
         """Apply one workflow step to each record; `versions` maps a pk to the version the user saw."""
         service, _, done = WORKFLOW_ACTIONS[name]
         extra = {"reason": reason} if name == "return_to_draft" and reason else {}
+        if name == "approve":
+            extra = {"comment": comment, "override_justification": override}
         succeeded, failures = 0, []
         for record in records:
             expected = (versions or {}).get(record.pk)
@@ -244,9 +247,35 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
 
-    @admin.action(description="Return selected to draft", permissions=["approve"])
+    @admin.action(description="Return selected to draft (with a reason)", permissions=["approve"])
     def return_selected_to_draft(self, request, queryset):
-        self._run_workflow(request, queryset, "return_to_draft")
+        """A confirmation page asks the reason the editors will read; the records are returned only with one."""
+        records = list(queryset)
+        reason = " ".join(request.POST.get("reason", "").split())
+        error = None
+        if request.POST.get("post") == "yes":
+            if reason:
+                versions = {}
+                for record in records:
+                    raw = request.POST.get(f"version-{record.pk}", "")
+                    versions[record.pk] = int(raw) if raw.isdigit() else -1
+                self._run_workflow(request, records, "return_to_draft", versions=versions, reason=reason)
+                return None
+            error = "Say why: the editors read this reason on the record and in their queue."
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Return {len(records)} {self.opts.verbose_name_plural if len(records) != 1 else self.opts.verbose_name} to draft?",
+            "records": [
+                {"record": r, "change_url": reverse(f"admin:catalog_{self.opts.model_name}_change", args=[r.pk]),
+                 "returnable": r.review_status == ReviewStatus.IN_REVIEW}
+                for r in records
+            ],
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/return_selected.html", context)
 
     @admin.action(description="Unpublish selected (remove from the public API)", permissions=["approve"])
     def unpublish_selected(self, request, queryset):
@@ -281,7 +310,19 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         # The button carries the version shown on the page: the step applies to that version only.
         raw = request.POST.get("version", "")
         versions = {record.pk: int(raw)} if raw.isdigit() else None
-        self._run_workflow(request, [record], name, versions=versions, reason=request.POST.get("reason", ""))
+        reason = " ".join(request.POST.get("reason", "").split())
+        if name == "return_to_draft" and not reason:
+            self.message_user(request, "Not returned: say why, so the editors know what to fix.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        override = ""
+        if name == "approve" and request.POST.get("override") == "on":
+            override = " ".join(request.POST.get("override_justification", "").split())
+            if not override:
+                self.message_user(request, "Not approved: overriding the two-pairs-of-eyes rule needs a justification.",
+                                  messages.ERROR)
+                return HttpResponseRedirect(change_url)
+        self._run_workflow(request, [record], name, versions=versions, reason=reason,
+                           comment=request.POST.get("comment", "").strip(), override=override)
         return HttpResponseRedirect(change_url)
 
     def suggest_key_view(self, request):
@@ -316,7 +357,13 @@ class ReviewableAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["workflow_buttons"] = self._workflow_buttons(request, obj)
+            buttons = self._workflow_buttons(request, obj)
+            # Approving and returning take a comment or a reason: they get a panel under the banner.
+            context["workflow_buttons"] = [b for b in buttons if b["name"] not in ("approve", "return_to_draft")]
+            context["review_actions"] = {b["name"]: b for b in buttons if b["name"] in ("approve", "return_to_draft")}
+            context["four_eyes"] = services.four_eyes_conflict(obj, request.user)
+            context["may_override"] = bool(context["four_eyes"]) and services.may_override_four_eyes(request.user)
+            context["return_reason"] = selectors.last_return_reason(obj)
             context["can_rename"] = self.has_approve_permission(request)
         elif add and "key" in context["adminform"].form.fields:
             context["suggest_key_url"] = reverse(f"admin:catalog_{self.opts.model_name}_suggest_key")

@@ -47,6 +47,7 @@ class MetalFestsAdminSite(admin.AdminSite):
             **self.each_context(request),
             "title": "Waiting for review",
             "queue": selectors.review_queue(),
+            "returned": selectors.returned_drafts(),
             "review_counts": selectors.review_counts(),
         }
         return TemplateResponse(request, "admin/metalfests/review_queue.html", context)

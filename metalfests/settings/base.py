@@ -124,6 +124,8 @@ PUBLIC_API_BASE_URL = env_str("PUBLIC_API_BASE_URL", "http://127.0.0.1:8001")
 
 # --- Catalog -------------------------------------------------------------------
 DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "EUR")
+# Two pairs of eyes: who submitted or last edited a record may not approve it (on in production).
+REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", False)
 
 # --- Django REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

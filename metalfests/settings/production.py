@@ -19,6 +19,7 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 PUBLISH_ON_COMMIT = False
+REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", True)  # two pairs of eyes on every approval
 
 # === Single sign-on (accounts/): SSO is the way in; passwords only for an audited break-glass superuser ===
 OIDC_ENABLED = True
