@@ -150,6 +150,10 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return text
         return format_html('{} <a href="{}">Preview the public JSON and its difference from what is live</a>', text, preview)
 
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj):
+        return timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M") if obj.updated_at else "—"
+
     @admin.display(description="Review", ordering="review_status")
     def status_badge(self, obj):
         label = obj.get_review_status_display()
@@ -440,7 +444,7 @@ class GenreAliasInline(admin.TabularInline):
 
 @admin.register(Genre)
 class GenreAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "band_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "band_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter)
     search_fields = ("name", "key", "aliases__text")
     fields = ("key", "name", "description", "expected_version")
@@ -464,7 +468,7 @@ class RoleAliasAdminInline(admin.TabularInline):
 
 @admin.register(Role)
 class RoleAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "category", "member_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "category", "member_count", "status_badge", "updated")
     list_filter = ("category", "review_status", ReviewStatusFilter)
     search_fields = ("name", "key", "aliases__text")
     fields = ("key", "name", "category", "description", "expected_version")
@@ -528,7 +532,7 @@ class CountryFilter(admin.SimpleListFilter):
 
 @admin.register(Band)
 class BandAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
     search_fields = ("name", "key", "members__name")
     autocomplete_fields = ("genres",)
@@ -613,7 +617,7 @@ class FestivalAliasInline(admin.TabularInline):
 
 @admin.register(Festival)
 class FestivalAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "city", "country", "edition_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "city", "country", "edition_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter, CountryFilter)
     search_fields = ("name", "key", "city", "aliases__key")
     inlines = [FestivalAliasInline]
@@ -691,7 +695,8 @@ class EditionForm(VersionedForm):
 @admin.register(Edition)
 class EditionAdmin(ReviewableAdmin):
     form = EditionForm
-    list_display = ("__str__", "festival", "year", "start_date", "end_date", "status", "band_count", "status_badge")
+    # "Frostfall Open Air 2027" names the festival and year already: one column for both, one for the dates.
+    list_display = ("__str__", "dates", "status", "band_count", "status_badge")
     list_filter = (UpcomingFilter, "status", "review_status", ReviewStatusFilter, "year", "festival")
     search_fields = ("festival__name", "festival__key", "year", "lineup__band__name")
     autocomplete_fields = ("festival",)
@@ -709,6 +714,15 @@ class EditionAdmin(ReviewableAdmin):
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):
         return obj.band_total
+
+    @admin.display(description="Dates", ordering="start_date")
+    def dates(self, obj):
+        start, end = obj.start_date, obj.end_date
+        if start == end:
+            return f"{start.day} {start:%b %Y}"
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{end.day} {end:%b %Y}"
+        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
 
     def related_history(self, obj):
         return LineupEntry.history.filter(edition_id=obj.pk).select_related("history_user").order_by("-history_date")
