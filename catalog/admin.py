@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
 from .admin_ordering import OrderedRelationsAdminMixin
+from .importer.normalize import to_key
 from .models import (
     Band,
     Edition,
@@ -150,7 +151,11 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return text
         return format_html('{} <a href="{}">Preview the public JSON and its difference from what is live</a>', text, preview)
 
-    @admin.display(description="Status", ordering="review_status")
+    @admin.display(description="Updated", ordering="updated_at")
+    def updated(self, obj):
+        return timezone.localtime(obj.updated_at).strftime("%Y-%m-%d %H:%M") if obj.updated_at else "—"
+
+    @admin.display(description="Review", ordering="review_status")
     def status_badge(self, obj):
         label = obj.get_review_status_display()
         if obj.published_snapshot is not None and obj.review_status != ReviewStatus.APPROVED:
@@ -197,10 +202,13 @@ class ReviewableAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(reverse(f"admin:catalog_{self.opts.model_name}_change", args=[object_id]))
 
     # --- workflow: bulk actions -------------------------------------------------------------
-    def _run_workflow(self, request, records, name: str, *, versions: dict | None = None, reason: str = "") -> None:
+    def _run_workflow(self, request, records, name: str, *, versions: dict | None = None, reason: str = "",
+                      comment: str = "", override: str = "") -> None:
         """Apply one workflow step to each record; `versions` maps a pk to the version the user saw."""
         service, _, done = WORKFLOW_ACTIONS[name]
         extra = {"reason": reason} if name == "return_to_draft" and reason else {}
+        if name == "approve":
+            extra = {"comment": comment, "override_justification": override}
         succeeded, failures = 0, []
         for record in records:
             expected = (versions or {}).get(record.pk)
@@ -244,9 +252,35 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
 
-    @admin.action(description="Return selected to draft", permissions=["approve"])
+    @admin.action(description="Return selected to draft (with a reason)", permissions=["approve"])
     def return_selected_to_draft(self, request, queryset):
-        self._run_workflow(request, queryset, "return_to_draft")
+        """A confirmation page asks the reason the editors will read; the records are returned only with one."""
+        records = list(queryset)
+        reason = " ".join(request.POST.get("reason", "").split())
+        error = None
+        if request.POST.get("post") == "yes":
+            if reason:
+                versions = {}
+                for record in records:
+                    raw = request.POST.get(f"version-{record.pk}", "")
+                    versions[record.pk] = int(raw) if raw.isdigit() else -1
+                self._run_workflow(request, records, "return_to_draft", versions=versions, reason=reason)
+                return None
+            error = "Say why: the editors read this reason on the record and in their queue."
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Return {len(records)} {self.opts.verbose_name_plural if len(records) != 1 else self.opts.verbose_name} to draft?",
+            "records": [
+                {"record": r, "change_url": reverse(f"admin:catalog_{self.opts.model_name}_change", args=[r.pk]),
+                 "returnable": r.review_status == ReviewStatus.IN_REVIEW}
+                for r in records
+            ],
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/catalog/return_selected.html", context)
 
     @admin.action(description="Unpublish selected (remove from the public API)", permissions=["approve"])
     def unpublish_selected(self, request, queryset):
@@ -260,6 +294,11 @@ class ReviewableAdmin(SimpleHistoryAdmin):
                 "<path:object_id>/workflow/<str:name>/",
                 self.admin_site.admin_view(self.workflow_view),
                 name="%s_%s_workflow" % info,
+            ),
+            path(
+                "suggest-key/",
+                self.admin_site.admin_view(self.suggest_key_view),
+                name="%s_%s_suggest_key" % info,
             ),
             path(
                 "<path:object_id>/rename/",
@@ -276,11 +315,29 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         # The button carries the version shown on the page: the step applies to that version only.
         raw = request.POST.get("version", "")
         versions = {record.pk: int(raw)} if raw.isdigit() else None
-        self._run_workflow(request, [record], name, versions=versions, reason=request.POST.get("reason", ""))
+        reason = " ".join(request.POST.get("reason", "").split())
+        if name == "return_to_draft" and not reason:
+            self.message_user(request, "Not returned: say why, so the editors know what to fix.", messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        override = ""
+        if name == "approve" and request.POST.get("override") == "on":
+            override = " ".join(request.POST.get("override_justification", "").split())
+            if not override:
+                self.message_user(request, "Not approved: overriding the two-pairs-of-eyes rule needs a justification.",
+                                  messages.ERROR)
+                return HttpResponseRedirect(change_url)
+        self._run_workflow(request, [record], name, versions=versions, reason=reason,
+                           comment=request.POST.get("comment", "").strip(), override=override)
         return HttpResponseRedirect(change_url)
 
     def _has_key(self) -> bool:
         return any(field.name == "key" for field in self.opts.concrete_fields)
+
+    def suggest_key_view(self, request):
+        """The key the importer would give a name (same transliteration), for the add form's key field."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return JsonResponse({"key": to_key(request.GET.get("name", ""))})
 
     def rename_view(self, request, object_id):
         record = get_object_or_404(self.model, pk=object_id)
@@ -310,8 +367,16 @@ class ReviewableAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context["workflow_buttons"] = self._workflow_buttons(request, obj)
+            buttons = self._workflow_buttons(request, obj)
+            # Approving and returning take a comment or a reason: they get a panel under the banner.
+            context["workflow_buttons"] = [b for b in buttons if b["name"] not in ("approve", "return_to_draft")]
+            context["review_actions"] = {b["name"]: b for b in buttons if b["name"] in ("approve", "return_to_draft")}
+            context["four_eyes"] = services.four_eyes_conflict(obj, request.user)
+            context["may_override"] = bool(context["four_eyes"]) and services.may_override_four_eyes(request.user)
+            context["return_reason"] = selectors.last_return_reason(obj)
             context["can_rename"] = self._has_key() and self.has_approve_permission(request)
+        elif add and "key" in context["adminform"].form.fields:
+            context["suggest_key_url"] = reverse(f"admin:catalog_{self.opts.model_name}_suggest_key")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _workflow_buttons(self, request, obj) -> list[dict]:
@@ -385,7 +450,7 @@ class GenreAliasInline(admin.TabularInline):
 
 @admin.register(Genre)
 class GenreAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "band_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "band_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter)
     search_fields = ("name", "key", "aliases__text")
     fields = ("key", "name", "description", "expected_version")
@@ -409,7 +474,7 @@ class RoleAliasAdminInline(admin.TabularInline):
 
 @admin.register(Role)
 class RoleAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "category", "member_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "category", "member_count", "status_badge", "updated")
     list_filter = ("category", "review_status", ReviewStatusFilter)
     search_fields = ("name", "key", "aliases__text")
     fields = ("key", "name", "category", "description", "expected_version")
@@ -459,8 +524,11 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.model.objects.exclude(country="").values_list("country", flat=True).distinct()
         from django_countries import countries
+
+        # order_by(): the model's default ordering (name) would otherwise join the DISTINCT and
+        # repeat a country once per distinct name.
+        codes = model_admin.model.objects.exclude(country="").order_by().values_list("country", flat=True).distinct()
 
         return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
 
@@ -470,7 +538,7 @@ class CountryFilter(admin.SimpleListFilter):
 
 @admin.register(Band)
 class BandAdmin(OrderedRelationsAdminMixin, ReviewableAdmin):
-    list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "country", "genre_list", "reviewed", "edition_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter, "reviewed", CountryFilter, "genres")
     search_fields = ("name", "key", "members__name")
     autocomplete_fields = ("genres",)
@@ -555,7 +623,7 @@ class FestivalAliasInline(admin.TabularInline):
 
 @admin.register(Festival)
 class FestivalAdmin(ReviewableAdmin):
-    list_display = ("name", "key", "city", "country", "edition_count", "status_badge", "updated_at")
+    list_display = ("name", "key", "city", "country", "edition_count", "status_badge", "updated")
     list_filter = ("review_status", ReviewStatusFilter, CountryFilter)
     search_fields = ("name", "key", "city", "aliases__key")
     inlines = [FestivalAliasInline]
@@ -594,7 +662,7 @@ class FestivalAdmin(ReviewableAdmin):
 
 class LineupInline(admin.TabularInline):
     model = LineupEntry
-    extra = 3
+    extra = 0  # rows come from "Add another lineup entry", not three empty ones on every form
     fields = ("order", "band", "billing_size")
     autocomplete_fields = ("band",)
     ordering = ("order", "id")
@@ -633,7 +701,8 @@ class EditionForm(VersionedForm):
 @admin.register(Edition)
 class EditionAdmin(ReviewableAdmin):
     form = EditionForm
-    list_display = ("__str__", "festival", "year", "start_date", "end_date", "status", "band_count", "status_badge")
+    # "Frostfall Open Air 2027" names the festival and year already: one column for both, one for the dates.
+    list_display = ("__str__", "dates", "status", "band_count", "status_badge")
     list_filter = (UpcomingFilter, "status", "review_status", ReviewStatusFilter, "year", "festival")
     search_fields = ("festival__name", "festival__key", "year", "lineup__band__name")
     autocomplete_fields = ("festival",)
@@ -651,6 +720,15 @@ class EditionAdmin(ReviewableAdmin):
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):
         return obj.band_total
+
+    @admin.display(description="Dates", ordering="start_date")
+    def dates(self, obj):
+        start, end = obj.start_date, obj.end_date
+        if start == end:
+            return f"{start.day} {start:%b %Y}"
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{end.day} {end:%b %Y}"
+        return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
 
     def related_history(self, obj):
         return LineupEntry.history.filter(edition_id=obj.pk).select_related("history_user").order_by("-history_date")

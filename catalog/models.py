@@ -70,6 +70,10 @@ class Reviewable(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False,
+        help_text="Who last saved the working copy (the two-pairs-of-eyes rule keeps them from approving it).",
+    )
     published_snapshot = models.JSONField(
         null=True,
         blank=True,

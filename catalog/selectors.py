@@ -52,3 +52,53 @@ def festival_list_upcoming(*, today=None):
     from .models import Festival
 
     return Festival.objects.filter(editions__in=Edition.objects.upcoming(today)).distinct()
+
+
+def _last_returns(model, pks) -> dict:
+    """pk → the latest return to draft ({reason, by, at}) of each record whose last review step was a return."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from audit.models import AuditAction, AuditEntry
+
+    steps = (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk__in=[str(pk) for pk in pks],
+            action__in=[AuditAction.SUBMIT, AuditAction.RETURN_TO_DRAFT],
+        )
+        .order_by("-at", "-pk")
+        .values("object_pk", "action", "detail", "actor_name", "at")
+    )
+    latest: dict = {}
+    for step in steps:
+        latest.setdefault(step["object_pk"], step)
+    return {
+        int(pk): {"reason": (step["detail"] or {}).get("reason", ""), "by": step["actor_name"], "at": step["at"]}
+        for pk, step in latest.items()
+        if step["action"] == AuditAction.RETURN_TO_DRAFT
+    }
+
+
+def last_return_reason(record) -> dict | None:
+    """Why a draft was last returned to its editors ({reason, by, at}), or None if it was not (or was resubmitted)."""
+    if record is None or record.pk is None or record.review_status != ReviewStatus.DRAFT:
+        return None
+    return _last_returns(type(record), [record.pk]).get(record.pk)
+
+
+def returned_drafts(*, limit_per_kind: int = 100) -> list[dict]:
+    """Drafts that a reviewer sent back, per kind, with the reason: what waits for the editors."""
+    rows = []
+    for model in REVIEWABLE_MODELS:
+        drafts = model.objects.filter(review_status=ReviewStatus.DRAFT).order_by("-updated_at", "pk")
+        if model is Edition:
+            drafts = drafts.select_related("festival")
+        drafts = list(drafts[:500])
+        returns = _last_returns(model, [d.pk for d in drafts]) if drafts else {}
+        records = [{"record": d, **returns[d.pk]} for d in drafts if d.pk in returns][:limit_per_kind]
+        rows.append({
+            "model_name": model._meta.model_name,
+            "verbose_name_plural": model._meta.verbose_name_plural,
+            "records": records,
+        })
+    return rows

@@ -8,6 +8,7 @@ transaction) when what the public sees changes. `user=None` means the system
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -60,6 +61,36 @@ class VersionRequiredError(WorkflowError):
             f"\"{record.version}\"), so that a change made after your review is never approved unseen.",
             code="version_required",
         )
+
+
+class FourEyesError(PermissionDenied):
+    """The two-pairs-of-eyes rule: who submitted or last edited a record does not approve it."""
+
+    def __init__(self, record, user, why: str):
+        self.record = record
+        self.messages = [
+            f"You {why} “{record}”, so someone else must approve it (two pairs of eyes). "
+            f"Ask another approver{'; or, in an emergency, use the audited override' if may_override_four_eyes(user) else ''}."
+        ]
+        super().__init__(self.messages[0])
+
+
+def may_override_four_eyes(user) -> bool:
+    """Break glass on the two-pairs-of-eyes rule: superusers and full admins only, always with a justification."""
+    from accounts.groups import FULL
+
+    return bool(user is not None and (user.is_superuser or user.groups.filter(name=FULL).exists()))
+
+
+def four_eyes_conflict(record, user) -> str:
+    """Why `user` may not approve `record` under the two-pairs-of-eyes rule ("" when they may)."""
+    if user is None or not getattr(settings, "REVIEW_FOUR_EYES", False):
+        return ""
+    if record.submitted_by_id is not None and record.submitted_by_id == user.pk:
+        return "submitted"
+    if record.last_edited_by_id is not None and record.last_edited_by_id == user.pk:
+        return "last edited"
+    return ""
 
 
 def audit_record(*, user=None, **fields):
@@ -121,6 +152,7 @@ def record_save(*, record, user, expected_version: int | None = None, save_relat
     is_new = record.pk is None
     require_permission(user, "add" if is_new else "change", record)
     model = type(record)
+    record.last_edited_by = _user_or_none(user)
     _attribute_history(record, user, "Created" if is_new else "Edited")
     if is_new:
         before = None
@@ -183,7 +215,7 @@ def record_submit_for_review(*, record, user, expected_version: int | None = Non
 
 @transaction.atomic
 def record_approve(*, record, user, expected_version: int | None = None, comment: str = "",
-                   skip_review: bool = False) -> None:
+                   skip_review: bool = False, override_justification: str = "") -> None:
     """Make the working copy public: snapshot it, record who approved it, and signal publishing.
 
     An approval names the version it approves (`expected_version`, the version the approver
@@ -191,11 +223,18 @@ def record_approve(*, record, user, expected_version: int | None = None, comment
     A person must name it; only the system (`user=None`: the legacy import, the demo loader)
     may approve without. Only records in review may be approved; `skip_review` (system use:
     the legacy import, whose records are public already) approves drafts too.
+    With REVIEW_FOUR_EYES on, whoever submitted or last edited the record may not approve it
+    (FourEyesError), superusers included, unless a superuser or full admin gives an
+    `override_justification`: the approval then goes through and the audit entry names the override.
     """
     require_permission(user, "approve", record)
     if user is not None and expected_version is None:
         raise VersionRequiredError(record)
     stored = _locked(record, expected_version)
+    override = " ".join((override_justification or "").split())
+    conflict = four_eyes_conflict(stored, user)
+    if conflict and not (override and may_override_four_eyes(user)):
+        raise FourEyesError(record, user, conflict)
     allowed = {ReviewStatus.IN_REVIEW} | ({ReviewStatus.DRAFT} if skip_review else set())
     if record.review_status not in allowed:
         raise WorkflowError(
@@ -204,12 +243,14 @@ def record_approve(*, record, user, expected_version: int | None = None, comment
     before = record.published_snapshot
     after = build_snapshot(stored)
     approved_version = record.version
-    _step(record, user, _reason("Approved", comment), review_status=ReviewStatus.APPROVED,
+    _step(record, user, _reason("Approved (own change, override)" if conflict else "Approved", comment), review_status=ReviewStatus.APPROVED,
           approved_by=_user_or_none(user), approved_at=timezone.now(), published_snapshot=after,
           published_revision=record.published_revision + 1)
     detail = {"revision": record.published_revision, "version": approved_version}
     if comment:
         detail["comment"] = comment
+    if conflict:
+        detail["four_eyes_override"] = {"why": f"approver {conflict} it", "justification": override}
     audit_record(user=user, action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
                  detail=detail)
     _publish_signal(record, PublicChange.PUBLISH, before=before, after=after)
@@ -285,8 +326,9 @@ def record_revert(*, record, user, history_id: int, expected_version: int | None
         setattr(record, field.attname, getattr(restored, field.attname))
     record.review_status = ReviewStatus.DRAFT
     record.version += 1
+    record.last_edited_by = _user_or_none(user)
     _attribute_history(record, user, f"Reverted to the version of {historical.history_date:%Y-%m-%d %H:%M}")
-    record.save(update_fields=[*fields, "review_status", "version"])
+    record.save(update_fields=[*fields, "review_status", "version", "last_edited_by"])
     _restore_parts(record, historical)
     audit_record(
         user=user, action=AuditAction.REVERT, obj=record, changes=snapshot_changes(before, build_snapshot(record)),

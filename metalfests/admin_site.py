@@ -24,6 +24,13 @@ class MetalFestsAdminSite(admin.AdminSite):
     index_title = "Catalog"
     index_template = "admin/metalfests/index.html"
 
+    @property
+    def site_url(self):
+        """"View site" opens the public API (this Django project serves no public pages)."""
+        from django.conf import settings
+
+        return settings.PUBLIC_API_BASE_URL.rstrip("/") + "/api/festivals"
+
     def get_urls(self):
         return [path("review-queue/", self.admin_view(self.review_queue_view), name="review_queue")] + super().get_urls()
 
@@ -40,6 +47,7 @@ class MetalFestsAdminSite(admin.AdminSite):
             **self.each_context(request),
             "title": "Waiting for review",
             "queue": selectors.review_queue(),
+            "returned": selectors.returned_drafts(),
             "review_counts": selectors.review_counts(),
         }
         return TemplateResponse(request, "admin/metalfests/review_queue.html", context)

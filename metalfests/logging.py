@@ -19,3 +19,15 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class HumanFormatter(logging.Formatter):
+    """Short lines for a developer's terminal (local runs): time, level, logger, message, and who acted."""
+
+    def __init__(self):
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        actor = getattr(record, "actor", "")
+        return f"{line} [{actor}]" if actor else line

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/admin/", include("catalog.api.urls")),
     path("publishing/", include("publishing.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:

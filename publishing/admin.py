@@ -1,7 +1,8 @@
 """Admin pages for the outbox (pending and failed tasks, retry for full admins) and recorded invalidations."""
 
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from metalfests.admin_site import ReadOnlyModelAdmin
 
@@ -66,9 +67,21 @@ class PublishTaskAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Invalidation)
 class InvalidationAdmin(ReadOnlyModelAdmin):
-    list_display = ["created_at", "status", "summary", "answers", "task", "cloudfront_id", "caller_reference"]
+    # Fits the page at 1400 and 800 px: one value per line; the caller reference and the full lists are on
+    # each invalidation's own page.
+    list_display = ["created", "state", "summary", "answers", "task_summary"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in Invalidation._meta.fields]
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, invalidation):
+        return timezone.localtime(invalidation.created_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description="status", ordering="status")
+    def state(self, invalidation):
+        if invalidation.cloudfront_id:
+            return format_html("{}<br><code>{}</code>", invalidation.get_status_display(), invalidation.cloudfront_id)
+        return invalidation.get_status_display()
 
     @admin.display(description="items sent")
     def summary(self, invalidation):
@@ -78,8 +91,17 @@ class InvalidationAdmin(ReadOnlyModelAdmin):
     def answers(self, invalidation):
         return _listing(invalidation.changed_paths)
 
+    @admin.display(description="task")
+    def task_summary(self, invalidation):
+        task = invalidation.task
+        if task is None:
+            return "—"
+        return format_html("#{} {} {}<br><code>{}</code>", task.pk, task.change, task.kind, task.record_key)
+
 
 def _listing(values, shown: int = 12):
+    """The first few values, one per line, wrapping inside the column (long keys would widen the table)."""
     values = values or []
-    more = f" … and {len(values) - shown} more" if len(values) > shown else ""
-    return format_html("<code>{}</code>{}", " ".join(values[:shown]), more)
+    more = f"… and {len(values) - shown} more" if len(values) > shown else ""
+    lines = format_html_join("", '<code style="display:block;overflow-wrap:anywhere">{}</code>', ((v,) for v in values[:shown]))
+    return format_html("{}{}", lines, more)

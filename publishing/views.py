@@ -4,6 +4,7 @@ import difflib
 import json
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from . import fan_view
 from .models import PublishTask
 from .selectors import public_state
 from .services import preview as build_preview
@@ -36,7 +38,8 @@ def _pretty(value) -> str:
 
 @staff_member_required
 def preview(request, model_name: str, pk: int):
-    """The exact public JSON this record produces if approved now, and its difference from what is live."""
+    """The record as fans will see it if approved now: a fan-view page, the changes against what is live,
+    the public URLs the approval refreshes, and (folded) the exact public JSON and item-level differences."""
     record = _record(request, model_name, pk)
     result = build_preview(record)
     changes = []
@@ -44,10 +47,15 @@ def preview(request, model_name: str, pk: int):
         diff = difflib.unified_diff(_pretty(item.live).splitlines(), _pretty(item.proposed).splitlines(),
                                     "live", "if approved", lineterm="", n=2)
         changes.append({"pk": item.pk, "sk": item.sk, "change": item.change, "diff": "\n".join(diff)})
+    from catalog.snapshots import build_snapshot  # the working copy's public fields, against the live copy
+
     context = {
         **admin.site.each_context(request),
         "title": f"Public preview of {record}",
         "record": record,
+        "fan": fan_view.fan_view(model_name, result.documents),
+        "field_changes": fan_view.change_list(record.published_snapshot, build_snapshot(record)),
+        "refreshed": [settings.PUBLIC_API_BASE_URL.rstrip("/") + p for p in fan_view.refreshed_paths(result.changed)],
         "preview": result,
         "documents": [(path, _pretty(doc)) for path, doc in result.documents.items()],
         "changes": changes,

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "publishing",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,17 @@ DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "EUR")
 from catalog.countries import COUNTRIES_OVERRIDE as _COUNTRY_NAMES  # noqa: E402
 
 COUNTRIES_OVERRIDE = _COUNTRY_NAMES
+# --- Notifications (notifications/): Django's e-mail framework; console locally, Amazon SES in production --
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Metal Fests <no-reply@localhost>")
+# Links in e-mails point here (the admin's own address).
+ADMIN_BASE_URL = env_str("ADMIN_BASE_URL", "http://127.0.0.1:8000")
+# People on duty besides those who ticked "on duty" on their profile (a shared on-call address, say).
+PUBLISHING_ALERT_EMAILS = env_list("PUBLISHING_ALERT_EMAILS", [])
+# A publishing task still failed after this many minutes is reported again, as stuck.
+PUBLISHING_ALERT_AFTER_MINUTES = env_int("PUBLISHING_ALERT_AFTER_MINUTES", 30)
+# Two pairs of eyes: who submitted or last edited a record may not approve it (on in production).
+REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", False)
 
 # --- Django REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

@@ -12,3 +12,12 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # with metalfests.settings.production only.
 AWS_ENDPOINT_URL_DYNAMODB = env_str("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8002")
 DYNAMODB_LOCAL_ONLY = True
+
+# Logs for a terminal: short human lines (LOG_FORMAT=json gives production's JSON lines). The audit trail
+# is in the database (Audit entries in the admin), so its one line per record stays off the console,
+# and so do PynamoDB's per-request INFO lines.
+if env_str("LOG_FORMAT", "human") == "human":
+    LOGGING["formatters"]["human"] = {"()": "metalfests.logging.HumanFormatter"}  # noqa: F405
+    LOGGING["handlers"]["console"]["formatter"] = "human"  # noqa: F405
+    LOGGING["loggers"]["metalfests.audit"] = {"level": "WARNING"}  # noqa: F405
+    LOGGING["loggers"]["pynamodb"] = {"level": "WARNING"}  # noqa: F405

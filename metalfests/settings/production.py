@@ -1,7 +1,7 @@
 """Production (Zappa on AWS Lambda): HTTPS only, secrets from the environment, SSO only."""
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_list, env_required
+from .env import env_bool, env_int, env_list, env_required, env_str
 
 DEBUG = False
 SECRET_KEY = env_required("SECRET_KEY")
@@ -19,6 +19,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 PUBLISH_ON_COMMIT = False
+REVIEW_FOUR_EYES = env_bool("REVIEW_FOUR_EYES", True)  # two pairs of eyes on every approval
+
+# === Notifications: Amazon SES (SES v2 API: IAM action ses:SendEmail) through django-ses ===
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django_ses.SESBackend")
+USE_SES_V2 = True
+AWS_SES_REGION_NAME = env_str("AWS_SES_REGION_NAME", AWS_REGION)  # noqa: F405
+AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
+# The sender must be an SES-verified identity (the template's NotificationSender parameter).
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Metal Fests <no-reply@{ALLOWED_HOSTS[0]}>")
+ADMIN_BASE_URL = env_str("ADMIN_BASE_URL", f"https://{ALLOWED_HOSTS[0]}")
 
 # === Single sign-on (accounts/): SSO is the way in; passwords only for an audited break-glass superuser ===
 OIDC_ENABLED = True
