@@ -205,11 +205,14 @@ class Writer:
         return {_key(a): a for a in self._items("scan") if a["PK"]["S"] != FENCE_PK}
 
     # --- the fence ------------------------------------------------------------------------------
+    def _fence_marker(self, token: int) -> tuple:
+        return (self.client.meta.endpoint_url, self.table, int(token))
+
     def ensure_fence(self, token: int) -> None:
         """Raise every fence shard to `token` (never lower it); FenceAhead when a shard is already above."""
         from botocore.exceptions import ClientError
 
-        marker = (self.client.meta.endpoint_url, self.table, int(token))
+        marker = self._fence_marker(token)
         if marker in _raised_fences:
             return
         update = {"UpdateExpression": "SET #token = :token",
@@ -306,7 +309,7 @@ class Writer:
 
         self.ensure_fence(token)
         fence = self._fence_check(token, shard)
-        written, refused = [], []
+        written, refused, rechecked = [], [], False
         for chunk in transaction_chunks(operations):
             attempt = 0
             while chunk:
@@ -319,6 +322,14 @@ class Writer:
                         raise
                     reasons = exc.response.get("CancellationReasons") or []
                     if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                        if not rechecked:
+                            # This process remembered raising the fence; the table may have lost it since
+                            # (emptied, recreated). Raise it again, which refuses (FenceAhead) only when a
+                            # newer holder stands there, and try once more.
+                            rechecked = True
+                            _raised_fences.discard(self._fence_marker(token))
+                            self.ensure_fence(token)
+                            continue
                         raise Fenced(f"a newer holder of the publishing lease has fenced token {token} off; "
                                      "nothing more is written") from exc
                     stale = {i - 1 for i, r in enumerate(reasons) if i and r.get("Code") == "ConditionalCheckFailed"}
