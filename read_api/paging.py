@@ -51,6 +51,7 @@ class Cursor:
     after: str | None
     skip: int
     count: int | None
+    position: int | None = None  # /upcoming only: rows served before `after`
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,10 @@ def _mac(key: bytes, partition: str, payload: bytes) -> bytes:
 def encode(cursor: Cursor, partition: str, *, keys: tuple[bytes, ...] | None = None) -> str:
     """`<payload>.<mac>`, both base64url: the payload is compact JSON, the MAC binds it to `partition`."""
     key = (keys or config.settings.cursor_keys)[0]
-    payload = json.dumps({"a": cursor.after, "k": cursor.skip, "c": cursor.count},
-                         separators=(",", ":"), ensure_ascii=True).encode()
+    fields = {"a": cursor.after, "k": cursor.skip, "c": cursor.count}
+    if cursor.position is not None:
+        fields["p"] = cursor.position
+    payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
     return f"{_b64(payload)}.{_b64(_mac(key, partition, payload))}"
 
 
@@ -103,7 +106,7 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
         raise bad from None
     if not isinstance(data, dict):
         raise bad
-    after, skip, count = data.get("a"), data.get("k"), data.get("c")
+    after, skip, count, position = data.get("a"), data.get("k"), data.get("c"), data.get("p")
     if after is not None and not (isinstance(after, str) and after.startswith(row_prefix)
                                   and key_re.fullmatch(after)):
         raise bad
@@ -111,7 +114,9 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
         raise bad
     if count is not None and (type(count) is not int or count < 0):
         raise bad
-    return Cursor(after, skip, count)
+    if position is not None and (type(position) is not int or position < 0):
+        raise bad
+    return Cursor(after, skip, count, position)
 
 
 def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str,
@@ -237,26 +242,28 @@ def gsi3_start_key(index_partition: str, table_partition: str) -> Callable[[str]
 def upcoming(paging: Paging, partition: str) -> Listing:
     """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start).
 
-    The cursor carries the last served row's GSI1SK and the number of rows served before
-    it (its `count`), so the count of a page is the rows before it plus every upcoming row
-    this Query returned: exact when the Query reached the end of the list, which the last
-    page of a walk always does.
+    The cursor carries the last served row's GSI1SK, the number of rows served up to it
+    (`position`) and the count known so far. A page's count is the larger of that count and
+    the rows before the page plus every upcoming row this Query returned: never less than
+    the rows a walk has seen, and exact when the Query reached the end of the list, which
+    the last page of a walk always does.
     """
     cursor = paging.cursor
     skip = paging.offset if cursor is None else cursor.skip
-    before = 0 if cursor is None else (cursor.count or 0)
+    before = 0 if cursor is None else (cursor.position or 0)
+    known = 0 if cursor is None else (cursor.count or 0)
     limit = paging.limit if paging.limit is not None else 0
     page = queries.upcoming_page(skip + limit + 1, cursor.after if cursor else None)
     rows = page.items
     served = rows[skip:skip + limit]
-    count = before + len(rows)
+    count = before + len(rows) if page.last_key is None else max(known, before + len(rows))
     following = None
     if len(rows) > skip + limit or (page.last_key is not None and served):
-        following = Cursor(served[-1]["GSI1SK"]["S"], 0, before + skip + len(served))
+        following = Cursor(served[-1]["GSI1SK"]["S"], 0, count, before + skip + len(served))
     elif page.last_key is not None:
         if skip and rows:
             raise _beyond_page(skip, cursor is not None)
         # every row this page evaluated had ended (more than the slack): resume after them
-        following = Cursor(page.last_key["GSI1SK"]["S"], 0, before + skip)
+        following = Cursor(page.last_key["GSI1SK"]["S"], 0, count, before + skip)
     return Listing(rows=[item["body"]["S"] for item in served], count=count,
                    next_cursor=encode(following, partition) if following else None, head=None)
