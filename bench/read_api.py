@@ -276,13 +276,19 @@ def _cold_pair(ours: list[str], theirs: list[str], env: dict) -> tuple[float, fl
 
 
 def _interleaved(calls: dict, n: int = WARM_REQUESTS) -> dict:
-    """Median ms per call, the calls taking turns so that load drift hits all alike."""
+    """Median ms per call, the calls taking turns so that load drift hits all alike.
+
+    The order rotates every round: a call that always ran right after the DRF view (whose
+    Python work evicts the CPU caches) paid for it in every sample.
+    """
     for call in calls.values():
         for _ in range(5):
             call()
     samples: dict = {name: [] for name in calls}
-    for _ in range(n):
-        for name, call in calls.items():
+    order = list(calls.items())
+    for round_ in range(n):
+        shift = round_ % len(order)
+        for name, call in order[shift:] + order[:shift]:
             start = time.perf_counter()
             call()
             samples[name].append(time.perf_counter() - start)
