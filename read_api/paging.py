@@ -10,8 +10,16 @@ list is a 400 before anything is read. Page N through a cursor is one Query that
 right after that row: the same capacity as page 1.
 
 `offset` reads every row it skips, so it stops at `MAX_OFFSET` (one largest page deep);
-deeper pages come through the cursor. Lists whose specification returns them whole
-(genres, roles) take `default=None`: no `limit`, no paging.
+deeper pages come through the cursor. Every answer is one Query page, and DynamoDB ends a
+page at 1 MB of items: a page that ends before `limit` rows answers the rows it has with a
+`nextCursor` right after the last of them, and an `offset` whose rows lie past that 1 MB is a
+400 that points at the cursor, never an empty page. Lists whose specification returns them
+whole (genres, roles) take `default=None`: no `limit`, every row of one Query page (a list
+past 1 MB, thousands of rows, continues through its `nextCursor`).
+
+/api/festivals/upcoming walks GSI1 the same way: its cursor names the last row's GSI1SK;
+its count is exact whenever the page reaches the end of the list (the last page of a walk
+always does) and is otherwise the rows known so far (see `upcoming`).
 """
 
 import base64
@@ -30,9 +38,11 @@ from .schema import SUMMARY
 MAX_OFFSET = 500  # offsets read every skipped row: at most one largest page (limit 500) deep; beyond, the cursor
 MAX_CURSOR_LENGTH = 2048
 MAC_BYTES = 16
-MAX_WHOLE_PAGES = 8  # a whole list (genres, roles) reads at most this many 1 MB Query pages
+MAX_WHOLE_PAGES = 1  # a whole list (genres, roles) is one 1 MB Query page: one DynamoDB request per GET
 # Every row sort key is ASCII: PREFIX#<slug>[#<digits>]; anything else never came from us.
 SORT_KEY_RE = re.compile(r"[A-Z]+#[a-z0-9-]{1,100}(?:#[0-9]{1,4})?")
+# An upcoming row's GSI1SK: <sortdate>#<key>#<yyyy>.
+UPCOMING_KEY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}#[a-z0-9-]{1,100}#[0-9]{4}")
 _B64_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -41,6 +51,7 @@ class Cursor:
     after: str | None
     skip: int
     count: int | None
+    position: int | None = None  # /upcoming only: rows served before `after`
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,15 @@ def _mac(key: bytes, partition: str, payload: bytes) -> bytes:
 def encode(cursor: Cursor, partition: str, *, keys: tuple[bytes, ...] | None = None) -> str:
     """`<payload>.<mac>`, both base64url: the payload is compact JSON, the MAC binds it to `partition`."""
     key = (keys or config.settings.cursor_keys)[0]
-    payload = json.dumps({"a": cursor.after, "k": cursor.skip, "c": cursor.count},
-                         separators=(",", ":"), ensure_ascii=True).encode()
+    fields = {"a": cursor.after, "k": cursor.skip, "c": cursor.count}
+    if cursor.position is not None:
+        fields["p"] = cursor.position
+    payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
     return f"{_b64(payload)}.{_b64(_mac(key, partition, payload))}"
 
 
-def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...] | None = None) -> Cursor:
+def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...] | None = None,
+           key_re: re.Pattern = SORT_KEY_RE) -> Cursor:
     """The cursor in `text` if one of `keys` signed it for `partition`; else a 400 (nothing is parsed before the MAC)."""
     bad = invalid("cursor", "'cursor' is not a cursor of this list; use the nextCursor of a previous page")
     if len(text) > MAX_CURSOR_LENGTH:
@@ -92,18 +106,21 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
         raise bad from None
     if not isinstance(data, dict):
         raise bad
-    after, skip, count = data.get("a"), data.get("k"), data.get("c")
+    after, skip, count, position = data.get("a"), data.get("k"), data.get("c"), data.get("p")
     if after is not None and not (isinstance(after, str) and after.startswith(row_prefix)
-                                  and SORT_KEY_RE.fullmatch(after)):
+                                  and key_re.fullmatch(after)):
         raise bad
     if type(skip) is not int or skip < 0:
         raise bad
     if count is not None and (type(count) is not int or count < 0):
         raise bad
-    return Cursor(after, skip, count)
+    if position is not None and (type(position) is not int or position < 0):
+        raise bad
+    return Cursor(after, skip, count, position)
 
 
-def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str) -> Paging:
+def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str,
+          key_re: re.Pattern = SORT_KEY_RE) -> Paging:
     """`limit` (`default` when absent; None: the whole list), `offset` (0..MAX_OFFSET) or a signed `cursor`."""
     limit = int_param(request, "limit", default, 1, maximum)
     if "offset" in request.query and (raw := request.query["offset"].strip()).isascii() and raw.isdigit() \
@@ -117,7 +134,7 @@ def parse(request: Request, *, default: int | None, maximum: int, partition: str
         return Paging(limit, offset, None)
     if "offset" in request.query:
         raise invalid("cursor", "give either 'cursor' or 'offset', not both")
-    return Paging(limit, 0, decode(raw, partition, row_prefix))
+    return Paging(limit, 0, decode(raw, partition, row_prefix, key_re=key_re))
 
 
 @dataclass
@@ -156,10 +173,9 @@ def read(partition: str, paging: Paging, *, row_prefix: str, index: str | None =
     if len(rows) > skip + paging.limit:
         following = Cursor(served[-1]["SK"]["S"], 0, count)
     elif page.last_key is not None and len(page.items) < want:  # the 1 MB page ended first
-        if served:
-            following = Cursor(served[-1]["SK"]["S"], 0, count)
-        elif rows:
-            following = Cursor(rows[-1]["SK"]["S"], skip - len(rows), count)
+        if not served:
+            raise _beyond_page(skip, cursor is not None)
+        following = Cursor(served[-1]["SK"]["S"], 0, count)
     if count is None:  # no summary item (yet): the rows seen are all we know
         count = skip + len(served) if following is None else skip + len(rows)
     return Listing(
@@ -168,6 +184,15 @@ def read(partition: str, paging: Paging, *, row_prefix: str, index: str | None =
         next_cursor=encode(following, partition) if following else None,
         head=head,
     )
+
+
+def _beyond_page(skip: int, from_cursor: bool) -> Exception:
+    """The rows an offset asks for lie past the 1 MB one Query page reads: a 400 that points at the cursor."""
+    if from_cursor:  # only a cursor signed before cursors stopped carrying a skip
+        return invalid("cursor", "this cursor is no longer served; start again from the first page")
+    return invalid("offset", f"the rows before 'offset' {skip} fill more than one DynamoDB read (1 MB) in this "
+                             "list; page with the nextCursor of each previous page instead (the same cost at any "
+                             "depth)", use="cursor")
 
 
 def _read_whole(partition: str, skip: int, count: int | None, first_page: bool, start: dict | None, *,
@@ -191,8 +216,9 @@ def _read_whole(partition: str, skip: int, count: int | None, first_page: bool, 
             break
         start = page.last_key
     else:
-        if rows:
-            following = Cursor(rows[-1]["SK"]["S"], max(0, skip - len(rows)), None)
+        if len(rows) <= skip:
+            raise _beyond_page(skip, not first_page)
+        following = Cursor(rows[-1]["SK"]["S"], 0, None)
     if head is not None and head["SK"]["S"] == SUMMARY:
         count = queries.number(head, "count")
     served = rows[skip:]
@@ -213,10 +239,31 @@ def gsi3_start_key(index_partition: str, table_partition: str) -> Callable[[str]
                           "GSI3PK": {"S": index_partition}, "GSI3SK": {"S": after}}
 
 
-def window(rows: list[str], paging: Paging, partition: str) -> tuple[list[str], str | None]:
-    """Slice an in-memory list (upcoming): the cursor carries the next offset."""
-    start = paging.cursor.skip if paging.cursor else paging.offset
-    served = rows[start:] if paging.limit is None else rows[start:start + paging.limit]
-    end = start + len(served)
-    following = encode(Cursor(None, end, len(rows)), partition) if end < len(rows) else None
-    return served, following
+def upcoming(paging: Paging, partition: str) -> Listing:
+    """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start).
+
+    The cursor carries the last served row's GSI1SK, the number of rows served up to it
+    (`position`) and the count known so far. A page's count is the larger of that count and
+    the rows before the page plus every upcoming row this Query returned: never less than
+    the rows a walk has seen, and exact when the Query reached the end of the list, which
+    the last page of a walk always does.
+    """
+    cursor = paging.cursor
+    skip = paging.offset if cursor is None else cursor.skip
+    before = 0 if cursor is None else (cursor.position or 0)
+    known = 0 if cursor is None else (cursor.count or 0)
+    limit = paging.limit if paging.limit is not None else 0
+    page = queries.upcoming_page(skip + limit + 1, cursor.after if cursor else None)
+    rows = page.items
+    served = rows[skip:skip + limit]
+    count = before + len(rows) if page.last_key is None else max(known, before + len(rows))
+    following = None
+    if len(rows) > skip + limit or (page.last_key is not None and served):
+        following = Cursor(served[-1]["GSI1SK"]["S"], 0, count, before + skip + len(served))
+    elif page.last_key is not None:
+        if skip and rows:
+            raise _beyond_page(skip, cursor is not None)
+        # every row this page evaluated had ended (more than the slack): resume after them
+        following = Cursor(page.last_key["GSI1SK"]["S"], 0, count, before + skip)
+    return Listing(rows=[item["body"]["S"] for item in served], count=count,
+                   next_cursor=encode(following, partition) if following else None, head=None)

@@ -3,6 +3,9 @@
 Reads go through the PynamoDB table connection (schema-derived, so no DescribeTable)
 and return raw attribute maps: handlers only need `kind`, `SK`, `body` and `count`, so
 skipping model instantiation keeps the per-request overhead near a bare botocore call.
+Every read names the attributes it answers from (a ProjectionExpression): botocore's
+response parsing is most of a request's time and grows with the attributes returned,
+and `rev`, `content_hash`, the keys and index keys of a row are never served.
 Transient DynamoDB failures (unreachable, timed out, throttled) surface as `Unavailable`.
 """
 
@@ -73,9 +76,14 @@ def _call(operation: str, function, *args, **kwargs) -> dict:
     return data
 
 
+DETAIL_ATTRIBUTES = ("kind", "body")  # a detail answer, or the alias it redirects with
+LIST_ATTRIBUTES = ("SK", "kind", "body", "count")  # rows, and the #SUMMARY (count) or alias at a list's head
+
+
 def get(pk: str, sk: str) -> dict | None:
-    """One GetItem; the raw attribute map or None."""
-    return _call("GetItem", Item._get_connection().get_item, pk, range_key=sk).get("Item")
+    """One GetItem of the attributes a detail answer needs; the raw attribute map or None."""
+    return _call("GetItem", Item._get_connection().get_item, pk, range_key=sk,
+                 attributes_to_get=list(DETAIL_ATTRIBUTES)).get("Item")
 
 
 @dataclass
@@ -85,12 +93,13 @@ class Page:
 
 
 def query(pk: str, *, limit: int | None = None, start_after: dict | None = None, index: str | None = None,
-          range_condition=None, filter_condition=None) -> Page:
-    """One Query page of partition `pk` (of the table or of a GSI), ascending."""
+          range_condition=None, filter_condition=None, attributes: tuple[str, ...] = LIST_ATTRIBUTES) -> Page:
+    """One Query page of partition `pk` (of the table or of a GSI), ascending, of `attributes` only."""
     data = _call(
         "Query", Item._get_connection().query, pk,
         range_key_condition=range_condition, filter_condition=filter_condition,
         exclusive_start_key=start_after, index_name=index, limit=limit, scan_index_forward=True,
+        attributes_to_get=list(attributes),
     )
     return Page(data.get("Items", []), data.get("LastEvaluatedKey"))
 
@@ -110,12 +119,34 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def upcoming_page() -> Page:
-    """Every edition not ended today, sorted by start date: one Query page of GSI1."""
+UPCOMING_ATTRIBUTES = ("GSI1SK", "body")  # the row, and its index key (the cursor's position)
+UPCOMING_ENDED_SLACK = 500  # rows evaluated beyond the page while the window may still hold ended editions
+
+
+def upcoming_start_key(after: str) -> dict:
+    """The GSI1 ExclusiveStartKey of the upcoming row whose GSI1SK is `after` (<sortdate>#<key>#<yyyy>)."""
+    _, key, year = after.split("#")
+    return {"GSI1PK": {"S": schema.UPCOMING_GSI1PK}, "GSI1SK": {"S": after},
+            "PK": {"S": schema.festival_pk(key)}, "SK": {"S": schema.upcoming_sk(int(year))}}
+
+
+def upcoming_page(rows: int, after: str | None = None) -> Page:
+    """One Query page of GSI1's upcoming rows (editions not ended today), by start date, after `after`.
+
+    The key condition starts the window at today − MAX_EDITION_DAYS; the filter on `ends`
+    drops the editions of that window that have ended, which can only sort on or before
+    today. DynamoDB's Limit counts rows before the filter, so while the page starts inside
+    that part of the window it evaluates `UPCOMING_ENDED_SLACK` more rows than it needs.
+    """
     day = today()
     lower = (day - dt.timedelta(days=schema.MAX_EDITION_DAYS)).isoformat()
+    if after is not None and after < lower:  # a cursor older than the window: everything before it has ended
+        after = None
+    slack = UPCOMING_ENDED_SLACK if after is None or after[:10] <= day.isoformat() else 0
     return query(
-        schema.UPCOMING_GSI1PK, index="GSI1",
+        schema.UPCOMING_GSI1PK, index="GSI1", limit=rows + slack,
+        start_after=upcoming_start_key(after) if after else None,
         range_condition=Item.GSI1SK >= lower,
         filter_condition=Item.ends >= day.isoformat(),
+        attributes=UPCOMING_ATTRIBUTES,
     )

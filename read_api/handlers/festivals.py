@@ -22,13 +22,11 @@ def festival_list(request):
 
 @router.route("/api/festivals/upcoming", ttl=300)
 def festival_upcoming(request):
-    page = paging.parse(request, default=UPCOMING_DEFAULT, maximum=UPCOMING_MAX,
-                        partition=schema.UPCOMING_GSI1PK, row_prefix=schema.UPCOMING_PREFIX)
-    result = queries.upcoming_page()
-    rows = [item["body"]["S"] for item in result.items]
-    served, following = paging.window(rows, page, schema.UPCOMING_GSI1PK)
-    return Answer(list_body("festivals", served, len(rows), following),
-                  tags=[cachetags.UPCOMING], items=len(served))
+    page = paging.parse(request, default=UPCOMING_DEFAULT, maximum=UPCOMING_MAX, partition=schema.UPCOMING_GSI1PK,
+                        row_prefix="", key_re=paging.UPCOMING_KEY_RE)
+    listing = paging.upcoming(page, schema.UPCOMING_GSI1PK)
+    return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor),
+                  tags=[cachetags.UPCOMING], items=len(listing.rows))
 
 
 def _moved(request, old_key: str, item: dict, suffix: str = "") -> Answer:

@@ -171,3 +171,18 @@ def test_signed_positions_never_reach_dynamodb_as_errors(many_bands, api):
     assert api("/api/bands/reviewed", query={"cursor": signed("BAND#b-0100", partition="BANDS#REVIEWED")}).status == 200
     assert api("/api/bands", query={"cursor": signed("BAND#\u00e9")}).status == 400
     assert api("/api/bands", query={"cursor": client_made("BAND#b-0100")}).status == 400
+
+
+def test_upcoming_cursor_names_a_gsi1_row_and_its_position():
+    """Issue 12.5: /upcoming's cursor carries the last row's GSI1SK and the rows served up to it."""
+    cursor = paging.Cursor("2027-07-01#wacken#2027", 0, 3000, 100)
+    text = paging.encode(cursor, schema.UPCOMING_GSI1PK)
+    assert paging.decode(text, schema.UPCOMING_GSI1PK, "", key_re=paging.UPCOMING_KEY_RE) == cursor
+    for bad in (paging.Cursor("2027-07-01#wacken#2027", 0, 3000, -1), paging.Cursor("BAND#x", 0, 1, 0)):
+        with pytest.raises(ApiError) as error:
+            paging.decode(paging.encode(bad, schema.UPCOMING_GSI1PK), schema.UPCOMING_GSI1PK, "",
+                          key_re=paging.UPCOMING_KEY_RE)
+        assert error.value.status == 400 and error.value.details["parameter"] == "cursor"
+    assert queries.upcoming_start_key("2027-07-01#wacken#2027") == {
+        "GSI1PK": {"S": "UPCOMING"}, "GSI1SK": {"S": "2027-07-01#wacken#2027"},
+        "PK": {"S": "FESTIVAL#wacken"}, "SK": {"S": "UPCOMING#2027"}}
