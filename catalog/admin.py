@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
+from .admin_inlines import BatchedAutocompleteInline
 from .models import (
     Band,
     Edition,
@@ -365,13 +366,52 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def _related_history_rows(self, obj) -> list[dict]:
+        """The newest 200 changes to inline parts, each with its delta, in a fixed number of queries.
+
+        `prev_record` and `diff_against` cost a query per row and two per many-to-many field: here each
+        row's previous version is found by a subquery, and many-to-many rows are read in one query per field.
+        """
+        history = self.related_history(obj)
+        model = history.model
+        previous = model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        records = list(
+            history.annotate(prev_history_id=Subquery(previous.order_by("-history_date").values("history_id")[:1]))[:200]
+        )
+        prevs = model.objects.in_bulk([r.prev_history_id for r in records if r.prev_history_id], field_name="history_id")
+        m2m = {f.name: self._history_m2m_values(model, f.name, [*records, *prevs.values()]) for f in model._history_m2m_fields}
         rows = []
-        for record in self.related_history(obj)[:200]:
-            delta = []
-            if record.prev_record is not None:
-                delta = [(c.field, c.old, c.new) for c in record.diff_against(record.prev_record).changes]
+        for record in records:
+            instance = record.history_object  # its title names related rows: reuse the ones joined above
+            for field in instance._meta.concrete_fields:
+                if field.is_relation and model._meta.get_field(field.name).is_cached(record):
+                    field.set_cached_value(instance, getattr(record, field.name))
+            record.history_object = instance
+            delta, prev = [], prevs.get(record.prev_history_id)
+            if prev is not None:
+                delta = [(c.field, c.old, c.new) for c in record.diff_against(prev, excluded_fields=m2m).changes]
+                for name, values in m2m.items():
+                    old, new = values.get(prev.history_id, []), values.get(record.history_id, [])
+                    if old != new:
+                        delta.append((name, old, new))
             rows.append({"record": record, "delta": delta})
         return rows
+
+    @staticmethod
+    def _history_m2m_values(model, name, records) -> dict[int, list[str]]:
+        """history_id -> the sorted names of a many-to-many field's targets at that version (two queries)."""
+        if not records:
+            return {}
+        through = getattr(records[0], name).model  # the historical copy of the through table
+        target_model = model.instance_type._meta.get_field(name).related_model
+        target = next(f for f in through._meta.fields if f.is_relation and f.related_model is target_model)
+        pairs = list(
+            through.objects.filter(history_id__in=[r.history_id for r in records]).values_list("history_id", target.attname)
+        )
+        names = {pk: str(o) for pk, o in target.related_model.objects.in_bulk({t for _, t in pairs}).items()}
+        values: dict[int, list[str]] = {}
+        for history_id, target_id in pairs:
+            values.setdefault(history_id, []).append(names.get(target_id, f"#{target_id} (deleted)"))
+        return {k: sorted(v) for k, v in values.items()}
 
 
 # --- Genres and roles ----------------------------------------------------------------------------
@@ -380,6 +420,9 @@ class ReviewableAdmin(SimpleHistoryAdmin):
 class GenreAliasInline(admin.TabularInline):
     model = GenreAlias
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("genre")  # each row's title names it
 
 
 @admin.register(Genre)
@@ -399,9 +442,10 @@ class GenreAdmin(ReviewableAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.band_total)
 
 
-class RoleAliasAdminInline(admin.TabularInline):
+class RoleAliasAdminInline(BatchedAutocompleteInline, admin.TabularInline):
     model = RoleAlias.roles.through
     extra = 0
+    autocomplete_fields = ("rolealias",)  # not a <select> of every alias on each row
     verbose_name = "alias"
     verbose_name_plural = "aliases (free text that maps to this role)"
 
@@ -435,6 +479,9 @@ class RoleAliasAdmin(admin.ModelAdmin):
     search_fields = ("text", "roles__name")
     autocomplete_fields = ("roles",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
     @admin.display(description="Roles")
     def role_names(self, obj):
         return ", ".join(r.name for r in obj.roles.all())
@@ -443,12 +490,15 @@ class RoleAliasAdmin(admin.ModelAdmin):
 # --- Bands ---------------------------------------------------------------------------------------
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(BatchedAutocompleteInline, admin.TabularInline):
     model = Member
     extra = 1
     fields = ("order", "name", "roles")
     autocomplete_fields = ("roles",)
     ordering = ("order", "id")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -548,6 +598,9 @@ class FestivalAliasInline(admin.TabularInline):
     readonly_fields = ("key", "created_at")
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("festival")  # each row's title names it
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -591,12 +644,16 @@ class FestivalAdmin(ReviewableAdmin):
         return format_html('<ul>{}</ul><a href="{}">Add an edition</a>', items, add_url)
 
 
-class LineupInline(admin.TabularInline):
+class LineupInline(BatchedAutocompleteInline, admin.TabularInline):
     model = LineupEntry
     extra = 3
     fields = ("order", "band", "billing_size")
     autocomplete_fields = ("band",)
     ordering = ("order", "id")
+
+    def get_queryset(self, request):
+        # Each row's title is "band @ festival year": without these joins, three queries a row.
+        return super().get_queryset(request).select_related("band", "edition__festival")
 
 
 class UpcomingFilter(admin.SimpleListFilter):
@@ -652,7 +709,11 @@ class EditionAdmin(ReviewableAdmin):
         return obj.band_total
 
     def related_history(self, obj):
-        return LineupEntry.history.filter(edition_id=obj.pk).select_related("history_user").order_by("-history_date")
+        return (
+            LineupEntry.history.filter(edition_id=obj.pk)
+            .select_related("history_user", "band", "edition__festival")
+            .order_by("-history_date")
+        )
 
 
 @admin.register(FestivalAlias)
