@@ -207,3 +207,21 @@ def test_related_history_shows_each_change_against_the_previous_version_of_that_
     page = admin_client.get(reverse("admin:catalog_edition_history", args=[edition.pk])).content.decode()
     related = page.split('id="related-history"')[1]
     assert "Changing @ Hellfest 2030" in related and "<strong>billing_size:</strong> 0 &rarr; 2" in related
+
+
+def test_an_edition_with_300_lineup_rows_saves(admin_client, world):
+    """Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) refused the form of a lineup past ~160 rows."""
+    edition = f.edition(world["festival"], 2031)
+    bands = Band.objects.bulk_create(Band(key=f"bulk-{i}", name=f"Bulk {i}") for i in range(300))
+    rows = LineupEntry.objects.bulk_create(LineupEntry(edition=edition, band=b, order=i) for i, b in enumerate(bands))
+    data = {
+        "festival": edition.festival_id, "year": edition.year, "start_date": "2031-06-18", "end_date": "2031-06-21",
+        "status": edition.status, "ticket_price": "", "currency": "", "expected_version": edition.version,
+        "lineup-TOTAL_FORMS": 300, "lineup-INITIAL_FORMS": 300, "lineup-MIN_NUM_FORMS": 0, "lineup-MAX_NUM_FORMS": 1000,
+    }
+    for i, row in enumerate(rows):
+        data.update({f"lineup-{i}-id": row.pk, f"lineup-{i}-edition": edition.pk, f"lineup-{i}-order": i,
+                     f"lineup-{i}-band": row.band_id, f"lineup-{i}-billing_size": 2 if i == 299 else ""})
+    response = admin_client.post(reverse("admin:catalog_edition_change", args=[edition.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:1000]
+    assert LineupEntry.objects.get(pk=rows[299].pk).billing_size == 2
