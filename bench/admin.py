@@ -202,13 +202,14 @@ def run() -> list[tuple[str, dict]]:
             "edition 300 rows: open": f"/admin/catalog/edition/{editions[300].pk}/change/",
             "edition 300 rows: history": f"/admin/catalog/edition/{editions[300].pk}/history/",
         }
-        for name, url in pages.items():
-            results.setdefault(name, {})[size] = _measure(lambda url=url: client.get(url))
-            print(f"  {size:>7} bands  {name}: {results[name][size][0]:.0f} ms, {results[name][size][1]} queries",
-                  file=sys.stderr, flush=True)
-        for rows in (35, 300):
-            name = f"edition {rows} rows: save"
-            results.setdefault(name, {})[size] = _measure(_edition_post(client, editions[rows]))
+        requests = {name: (lambda url=url: client.get(url)) for name, url in pages.items()}
+        requests.update({f"edition {rows} rows: save": _edition_post(client, editions[rows]) for rows in (35, 300)})
+        for name, request in requests.items():
+            try:
+                results.setdefault(name, {})[size] = _measure(request)
+            except RuntimeError as exc:  # shown in the table, and the run fails
+                results[name][size] = (str(exc)[:3], None)
+            print(f"  {size:>7} bands  {name}: {results[name][size]}", file=sys.stderr, flush=True)
     return results
 
 
@@ -216,7 +217,7 @@ def table(results) -> str:
     header = "| page | " + " | ".join(f"{s:,} bands" for s in SIZES) + " |"
     lines = [header, "|---" * (len(SIZES) + 1) + "|"]
     for name, by_size in results.items():
-        cells = [f"{by_size[s][0]:.0f} ms, {by_size[s][1]} q" for s in SIZES]
+        cells = [f"{ms:.0f} ms, {q} q" if q is not None else f"FAILED ({ms})" for ms, q in (by_size[s] for s in SIZES)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -235,7 +236,10 @@ def main() -> int:
     print(f"Admin benchmark: PostgreSQL, synthetic catalog, medians of {ROUNDS} requests through the test client "
           f"(server time, no network); 'q' = SQL queries.")
     print(table(results))
-    return 0
+    failed = [name for name, by_size in results.items() if any(q is None for _, q in by_size.values())]
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

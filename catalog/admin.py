@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
-from .admin_inlines import BatchedAutocompleteInline
+from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator
 from .models import (
     Band,
     Edition,
@@ -102,6 +102,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
     )
     actions = ["submit_selected", "approve_selected", "return_selected_to_draft", "unpublish_selected"]
     list_per_page = 50
+    show_full_result_count = False  # a filtered list does not count the whole table too
+    paginator = EstimatedCountPaginator
     # An editor typing "example.com" means https (and Django 6 will assume it too).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -434,7 +436,7 @@ class GenreAdmin(ReviewableAdmin):
     inlines = [GenreAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(band_total=Count("bands", distinct=True))
+        return super().get_queryset(request).annotate(band_total=selectors.related_count(Band.genres.through, "genre"))
 
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):
@@ -459,7 +461,7 @@ class RoleAdmin(ReviewableAdmin):
     inlines = [RoleAliasAdminInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
+        return super().get_queryset(request).annotate(member_total=selectors.related_count(Member.roles.through, "role"))
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, obj):
@@ -538,7 +540,7 @@ class BandAdmin(ReviewableAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(edition_total=Count("lineup_entries", distinct=True))
+            .annotate(edition_total=selectors.related_count(LineupEntry, "band"))
             .prefetch_related("genres")
         )
 
@@ -621,7 +623,7 @@ class FestivalAdmin(ReviewableAdmin):
         return super().get_readonly_fields(request, obj) + ["edition_links"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(edition_total=Count("editions", distinct=True))
+        return super().get_queryset(request).annotate(edition_total=selectors.related_count(Edition, "festival"))
 
     @admin.display(description="Editions", ordering="edition_total")
     def edition_count(self, obj):
@@ -702,7 +704,7 @@ class EditionAdmin(ReviewableAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(band_total=Count("lineup", distinct=True))
+        return super().get_queryset(request).annotate(band_total=selectors.related_count(LineupEntry, "edition"))
 
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):

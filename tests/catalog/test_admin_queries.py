@@ -225,3 +225,34 @@ def test_an_edition_with_300_lineup_rows_saves(admin_client, world):
     response = admin_client.post(reverse("admin:catalog_edition_change", args=[edition.pk]), data)
     assert response.status_code == 302, response.content.decode()[:1000]
     assert LineupEntry.objects.get(pk=rows[299].pk).billing_size == 2
+
+
+def _counts(queries: list[str]) -> list[str]:
+    return [q for q in queries if q.startswith("SELECT COUNT(*)") and '"catalog_band"' in q]
+
+
+def test_band_changelist_never_counts_the_whole_table_for_a_filtered_page(admin_client, world):
+    for _ in range(3):
+        _band(world, country="SE")
+    _band(world)
+    queries = _queries(admin_client, reverse("admin:catalog_band_changelist") + "?country=SE")
+    assert all("WHERE" in q for q in _counts(queries)), _counts(queries)  # Django's "of N total" count is off
+
+
+def test_unfiltered_changelist_counts_from_statistics_on_postgresql(admin_client, world, monkeypatch):
+    from catalog.admin_scale import EstimatedCountPaginator
+
+    for _ in range(30):
+        _band(world)
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_below", 10)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE catalog_band")
+    response = admin_client.get(reverse("admin:catalog_band_changelist"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = admin_client.get(reverse("admin:catalog_band_changelist"))
+    counts = _counts([q["sql"] for q in ctx.captured_queries])
+    if connection.vendor == "postgresql":
+        assert counts == [] and "30 bands" in response.content.decode()
+    else:
+        assert len(counts) == 1 and "30 bands" in response.content.decode()
