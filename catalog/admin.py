@@ -652,6 +652,7 @@ class LineupInline(BatchedAutocompleteInline, admin.TabularInline):
     fields = ("order", "band", "billing_size")
     autocomplete_fields = ("band",)
     ordering = ("order", "id")
+    form_validated_fields = ("billing_size",)  # its choices are the constraint's range: no query a row to check it
 
     def get_queryset(self, request):
         # Each row's title is "band @ festival year": without these joins, three queries a row.

@@ -1,11 +1,16 @@
 """What keeps the admin's pages flat at catalog scale (170,000 bands, lineups of 300).
 
+Saving a formset is batched too: each row's chosen band, and the row itself, are found among objects
+fetched once for the formset (Django asks the database once per row for each), and a foreign key
+chosen from a field's queryset is not checked to exist a second time by model validation.
+
 Inlines whose autocomplete fields cost one query per formset, not one per row: Django's autocomplete widget looks up the label of each row's selected value on its own: a lineup of
 300 bands made 300 queries for the band names, and members' roles one more per member. Here the
 formset gathers every row's selected values, fetches them in one query per field, and hands the
 labels to each row's widget.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.paginator import Paginator
@@ -40,7 +45,65 @@ class BatchedAutocompleteSelectMultiple(_KnownLabelsMixin, AutocompleteSelectMul
     pass
 
 
+class BatchedModelChoiceField(forms.ModelChoiceField):
+    """Finds a submitted value with `lookup` (objects fetched once for the formset) before asking the database."""
+
+    lookup = None  # callable: str(value) -> object or None
+
+    def to_python(self, value):
+        by_pk = self.to_field_name in (None, "pk", self.queryset.model._meta.pk.attname)
+        if self.lookup is not None and by_pk and value not in self.empty_values:
+            key = str(value.pk if isinstance(value, self.queryset.model) else value)
+            found = self.lookup(key)
+            if found is not None:
+                return found
+        return super().to_python(value)
+
+
+class BatchedInlineForm(forms.ModelForm):
+    """A row whose model validation skips what its form fields have already established.
+
+    `form_validated_fields` (set by the inline) names fields whose form field admits only values the
+    model's constraints allow (a choice field of the model's choices): their CheckConstraint is not
+    asked of the database again, once a row. Foreign keys resolved by their ModelChoiceField exist:
+    their existence check is skipped too. Uniqueness across rows is still checked by the formset.
+    """
+
+    form_validated_fields: tuple = ()
+    _skip_model_validation: frozenset = frozenset()
+
+    def _post_clean(self):
+        resolved = {
+            name for name, field in self.fields.items()
+            if type(field) in (forms.ModelChoiceField, BatchedModelChoiceField)
+            and isinstance(self.cleaned_data.get(name), field.queryset.model)
+        }
+        self._skip_model_validation = frozenset(resolved | set(self.form_validated_fields) & set(self.cleaned_data))
+        try:
+            super()._post_clean()
+        finally:
+            self._skip_model_validation = frozenset()
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | self._skip_model_validation
+
+
 class BatchedAutocompleteFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk = form.fields.get(self._pk_field.name)
+        if form.is_bound and type(pk) is forms.ModelChoiceField:
+            # The row's own object: from the formset's queryset (one query), not one query per row.
+            field = BatchedModelChoiceField(pk.queryset, initial=pk.initial, required=False, widget=pk.widget)
+            field.lookup = self._existing_row
+            form.fields[self._pk_field.name] = field
+
+    def _existing_row(self, key: str):
+        try:
+            return self._existing_object(self._pk_field.to_python(key))
+        except (TypeError, ValueError, forms.ValidationError):
+            return None
+
     @cached_property
     def forms(self):
         forms = super().forms
@@ -55,9 +118,14 @@ class BatchedAutocompleteFormSet(BaseInlineFormSet):
                     if v not in (None, ""):
                         values.add(str(v.pk if hasattr(v, "pk") else v))
             field = forms[0].fields[name]
-            labels = {str(obj.pk): (obj.pk, field.label_from_instance(obj)) for obj in field.queryset.filter(pk__in=values)}
+            objects = {str(obj.pk): obj for obj in field.queryset.filter(pk__in=values)} if values else {}
+            labels = {key: (obj.pk, field.label_from_instance(obj)) for key, obj in objects.items()}
+
             for widget in widgets:
                 widget.known_labels = labels
+            for form in forms:
+                if isinstance(form.fields[name], BatchedModelChoiceField):
+                    form.fields[name].lookup = objects.get
         return forms
 
 
@@ -70,10 +138,18 @@ class BatchedAutocompleteInline(admin.options.InlineModelAdmin):
     """Mix into a TabularInline/StackedInline: its `autocomplete_fields` render in one query per field."""
 
     formset = BatchedAutocompleteFormSet
+    form = BatchedInlineForm
+    form_validated_fields: tuple = ()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.form_validated_fields = self.form_validated_fields
+        return formset
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = BatchedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs.setdefault("form_class", BatchedModelChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

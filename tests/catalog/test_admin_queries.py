@@ -209,22 +209,74 @@ def test_related_history_shows_each_change_against_the_previous_version_of_that_
     assert "Changing @ Hellfest 2030" in related and "<strong>billing_size:</strong> 0 &rarr; 2" in related
 
 
+def _lineup_post(edition, **changes) -> dict:
+    """The POST body of the edition's change form with its whole lineup; `changes` override fields."""
+    edition.refresh_from_db()
+    rows = list(edition.lineup.order_by("order", "id"))
+    data = {
+        "festival": edition.festival_id, "year": edition.year, "start_date": edition.start_date.isoformat(),
+        "end_date": edition.end_date.isoformat(), "status": edition.status, "ticket_price": "", "currency": "",
+        "expected_version": edition.version, "lineup-TOTAL_FORMS": len(rows), "lineup-INITIAL_FORMS": len(rows),
+        "lineup-MIN_NUM_FORMS": 0, "lineup-MAX_NUM_FORMS": 1000,
+    }
+    for i, row in enumerate(rows):
+        data.update({f"lineup-{i}-id": row.pk, f"lineup-{i}-edition": edition.pk, f"lineup-{i}-order": row.order,
+                     f"lineup-{i}-band": row.band_id, f"lineup-{i}-billing_size": row.billing_size or ""})
+    data.update(changes)
+    return data
+
+
+def _bulk_lineup(edition, count: int) -> list[LineupEntry]:
+    start = LineupEntry.objects.filter(edition=edition).count()
+    bands = Band.objects.bulk_create(Band(key=f"bulk-{next(_seq)}", name=f"Bulk {i}") for i in range(count))
+    return LineupEntry.objects.bulk_create(
+        LineupEntry(edition=edition, band=b, order=start + i) for i, b in enumerate(bands)
+    )
+
+
 def test_an_edition_with_300_lineup_rows_saves(admin_client, world):
     """Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) refused the form of a lineup past ~160 rows."""
     edition = f.edition(world["festival"], 2031)
-    bands = Band.objects.bulk_create(Band(key=f"bulk-{i}", name=f"Bulk {i}") for i in range(300))
-    rows = LineupEntry.objects.bulk_create(LineupEntry(edition=edition, band=b, order=i) for i, b in enumerate(bands))
-    data = {
-        "festival": edition.festival_id, "year": edition.year, "start_date": "2031-06-18", "end_date": "2031-06-21",
-        "status": edition.status, "ticket_price": "", "currency": "", "expected_version": edition.version,
-        "lineup-TOTAL_FORMS": 300, "lineup-INITIAL_FORMS": 300, "lineup-MIN_NUM_FORMS": 0, "lineup-MAX_NUM_FORMS": 1000,
-    }
-    for i, row in enumerate(rows):
-        data.update({f"lineup-{i}-id": row.pk, f"lineup-{i}-edition": edition.pk, f"lineup-{i}-order": i,
-                     f"lineup-{i}-band": row.band_id, f"lineup-{i}-billing_size": 2 if i == 299 else ""})
-    response = admin_client.post(reverse("admin:catalog_edition_change", args=[edition.pk]), data)
+    rows = _bulk_lineup(edition, 300)
+    response = admin_client.post(
+        reverse("admin:catalog_edition_change", args=[edition.pk]), _lineup_post(edition, **{"lineup-299-billing_size": 2})
+    )
     assert response.status_code == 302, response.content.decode()[:1000]
     assert LineupEntry.objects.get(pk=rows[299].pk).billing_size == 2
+
+
+def test_saving_a_lineup_costs_the_same_queries_at_n_and_3n_rows(admin_client, world):
+    """Each row's band, the row itself, the band's existence and the billing range were one query each, a row."""
+    edition = f.edition(world["festival"], 2032)
+    url = reverse("admin:catalog_edition_change", args=[edition.pk])
+    counts = []
+    for grow in (N, 2 * N):
+        _bulk_lineup(edition, grow)
+        with CaptureQueriesContext(connection) as ctx:
+            response = admin_client.post(url, _lineup_post(edition, **{"lineup-0-billing_size": len(counts) + 1}))
+        assert response.status_code == 302, response.content.decode()[:1000]
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert edition.lineup.order_by("order", "id").first().billing_size == 2
+
+
+def test_a_lineup_listing_one_band_twice_is_refused_with_a_message(admin_client, world):
+    edition = f.edition(world["festival"], 2033)
+    rows = _bulk_lineup(edition, 3)
+    response = admin_client.post(
+        reverse("admin:catalog_edition_change", args=[edition.pk]), _lineup_post(edition, **{"lineup-2-band": rows[0].band_id})
+    )
+    assert response.status_code == 200 and "Please correct the duplicate" in response.content.decode()
+    assert LineupEntry.objects.get(pk=rows[2].pk).band_id == rows[2].band_id
+
+
+def test_a_lineup_row_naming_a_band_that_does_not_exist_is_refused(admin_client, world):
+    edition = f.edition(world["festival"], 2034)
+    _bulk_lineup(edition, 2)
+    response = admin_client.post(
+        reverse("admin:catalog_edition_change", args=[edition.pk]), _lineup_post(edition, **{"lineup-1-band": 999999})
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
 
 
 def _counts(queries: list[str]) -> list[str]:
