@@ -510,7 +510,8 @@ class CountryFilter(admin.SimpleListFilter):
     parameter_name = "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.model.objects.exclude(country="").values_list("country", flat=True).distinct()
+        # order_by(): the model's ordering (name) would make DISTINCT return one row per band, not per country.
+        codes = model_admin.model.objects.exclude(country="").order_by().values_list("country", flat=True).distinct()
         from django_countries import countries
 
         return sorted(((code, countries.name(code)) for code in codes), key=lambda c: c[1])
