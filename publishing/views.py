@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from .models import PublishTask
 from .selectors import public_state
-from .services import preview as build_preview
 
 PREVIEWABLE = {"genre", "role", "band", "festival", "edition"}
 
@@ -38,6 +37,8 @@ def _pretty(value) -> str:
 def preview(request, model_name: str, pk: int):
     """The exact public JSON this record produces if approved now, and its difference from what is live."""
     record = _record(request, model_name, pk)
+    from .services import preview as build_preview  # the projector and DynamoDB writer: loaded on first use
+
     result = build_preview(record)
     changes = []
     for item in result.changed:

@@ -11,10 +11,12 @@ from audit.models import AuditSource
 from catalog.currencies import CURRENCY_CODES
 from catalog.importer.schema import ImportFileError, load_legacy_file
 from catalog.importer.service import legacy_import
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Import a legacy db.json ({festivals, bands}): records arrive approved, in one transaction."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the legacy db.json")
