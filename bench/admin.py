@@ -214,7 +214,7 @@ def run() -> list[tuple[str, dict]]:
             try:
                 results.setdefault(name, {})[size] = _measure(request)
             except RuntimeError as exc:  # shown in the table, and the run fails
-                results[name][size] = (str(exc)[:3], None, None)
+                results.setdefault(name, {})[size] = (str(exc)[:3], None, None)
             print(f"  {size:>7} bands  {name}: {results[name][size]}", file=sys.stderr, flush=True)
     return results
 

@@ -317,3 +317,29 @@ def test_country_filter_lists_each_country_once(admin_client, world):
     _band(world, country="SE")
     page = admin_client.get(reverse("admin:catalog_band_changelist")).content.decode()
     assert page.count("?country=FI") == 1 and page.count("?country=SE") == 1
+
+
+@pytest.mark.parametrize("page", ["edition", "band"])
+def test_fast_widget_rendering_writes_what_djangos_templates_write(admin_client, world, monkeypatch, page):
+    """The inline rows' widgets written in Python must be byte for byte the templates' output."""
+    from catalog import admin_scale
+
+    guitar = f.role(name="Guitar <&> \"Lead\"")
+    band = f.band(name="Ä & <Band>", members=[("Aino", [world["role"], guitar]), ("Ville", [])])
+    edition = f.edition(world["festival"], 2035, bands=[band, _band(world)])
+    url = {"edition": reverse("admin:catalog_edition_change", args=[edition.pk]),
+           "band": reverse("admin:catalog_band_change", args=[band.pk])}[page]
+
+    def render() -> str:
+        html = admin_client.get(url).content.decode()
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+    used = Counter()
+    for name in ("_input", "_select"):
+        original = getattr(admin_scale, name)
+        monkeypatch.setattr(admin_scale, name, lambda widget, original=original, name=name: used.update([name]) or original(widget))
+    fast = render()
+    assert used["_input"] >= 6 and used["_select"] >= 2, used  # the fast path did render the rows
+    monkeypatch.setattr(admin_scale, "FAST_WIDGETS", False)
+    assert render() == fast
+    assert "Ä &amp; &lt;Band&gt;" in fast
