@@ -374,6 +374,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         row's previous version is found by a subquery, and many-to-many rows are read in one query per field.
         """
         history = self.related_history(obj)
+        if not hasattr(history, "annotate"):  # no inline parts with history (genres, roles, festivals)
+            return []
         model = history.model
         previous = model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
         records = list(

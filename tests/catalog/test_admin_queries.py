@@ -343,3 +343,9 @@ def test_fast_widget_rendering_writes_what_djangos_templates_write(admin_client,
     monkeypatch.setattr(admin_scale, "FAST_WIDGETS", False)
     assert render() == fast
     assert "Ä &amp; &lt;Band&gt;" in fast
+
+
+@pytest.mark.parametrize("name", ["genre", "role", "festival"])
+def test_history_of_a_record_without_inline_history_opens(admin_client, world, name):
+    record = world[name]
+    assert admin_client.get(reverse(f"admin:catalog_{name}_history", args=[record.pk])).status_code == 200
