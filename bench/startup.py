@@ -164,8 +164,9 @@ def measure() -> dict:
                     cell = results.setdefault((row, bytecode), {}).setdefault(column, {"wall": [], "cpu": [], "req": []})
                     cell["wall"].append(wall)
                     cell["cpu"].append(cpu)
-                    if out.startswith("{"):
-                        cell["req"].append(json.loads(out.strip().splitlines()[-1]))
+                    timings = [line for line in out.splitlines() if line.startswith('{"cold"')]
+                    if timings:
+                        cell["req"].append(json.loads(timings[-1]))
         return results
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
