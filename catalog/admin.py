@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
 from .admin_ordering import OrderedRelationsAdminMixin
+from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator
 from .importer.normalize import to_key
 from .models import (
     Band,
@@ -29,6 +30,7 @@ from .models import (
     GenreAlias,
     LineupEntry,
     Member,
+    MemberRole,
     ReviewStatus,
     Role,
     RoleAlias,
@@ -103,6 +105,8 @@ class ReviewableAdmin(SimpleHistoryAdmin):
     )
     actions = ["submit_selected", "approve_selected", "return_selected_to_draft", "unpublish_selected"]
     list_per_page = 50
+    show_full_result_count = False  # a filtered list does not count the whole table too
+    paginator = EstimatedCountPaginator
     # An editor typing "example.com" means https (and Django 6 will assume it too).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -431,13 +435,54 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def _related_history_rows(self, obj) -> list[dict]:
+        """The newest 200 changes to inline parts, each with its delta, in a fixed number of queries.
+
+        `prev_record` and `diff_against` cost a query per row and two per many-to-many field: here each
+        row's previous version is found by a subquery, and many-to-many rows are read in one query per field.
+        """
+        history = self.related_history(obj)
+        if not hasattr(history, "annotate"):  # no inline parts with history (genres, roles, festivals)
+            return []
+        model = history.model
+        previous = model.objects.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date"))
+        records = list(
+            history.annotate(prev_history_id=Subquery(previous.order_by("-history_date").values("history_id")[:1]))[:200]
+        )
+        prevs = model.objects.in_bulk([r.prev_history_id for r in records if r.prev_history_id], field_name="history_id")
+        m2m = {f.name: self._history_m2m_values(model, f.name, [*records, *prevs.values()]) for f in model._history_m2m_fields}
         rows = []
-        for record in self.related_history(obj)[:200]:
-            delta = []
-            if record.prev_record is not None:
-                delta = [(c.field, c.old, c.new) for c in record.diff_against(record.prev_record).changes]
+        for record in records:
+            instance = record.history_object  # its title names related rows: reuse the ones joined above
+            for field in instance._meta.concrete_fields:
+                if field.is_relation and model._meta.get_field(field.name).is_cached(record):
+                    field.set_cached_value(instance, getattr(record, field.name))
+            record.history_object = instance
+            delta, prev = [], prevs.get(record.prev_history_id)
+            if prev is not None:
+                delta = [(c.field, c.old, c.new) for c in record.diff_against(prev, excluded_fields=m2m).changes]
+                for name, values in m2m.items():
+                    old, new = values.get(prev.history_id, []), values.get(record.history_id, [])
+                    if old != new:
+                        delta.append((name, old, new))
             rows.append({"record": record, "delta": delta})
         return rows
+
+    @staticmethod
+    def _history_m2m_values(model, name, records) -> dict[int, list[str]]:
+        """history_id -> the sorted names of a many-to-many field's targets at that version (two queries)."""
+        if not records:
+            return {}
+        through = getattr(records[0], name).model  # the historical copy of the through table
+        target_model = model.instance_type._meta.get_field(name).related_model
+        target = next(f for f in through._meta.fields if f.is_relation and f.related_model is target_model)
+        pairs = list(
+            through.objects.filter(history_id__in=[r.history_id for r in records]).values_list("history_id", target.attname)
+        )
+        names = {pk: str(o) for pk, o in target.related_model.objects.in_bulk({t for _, t in pairs}).items()}
+        values: dict[int, list[str]] = {}
+        for history_id, target_id in pairs:
+            values.setdefault(history_id, []).append(names.get(target_id, f"#{target_id} (deleted)"))
+        return {k: sorted(v) for k, v in values.items()}
 
 
 # --- Genres and roles ----------------------------------------------------------------------------
@@ -446,6 +491,9 @@ class ReviewableAdmin(SimpleHistoryAdmin):
 class GenreAliasInline(admin.TabularInline):
     model = GenreAlias
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("genre")  # each row's title names it
 
 
 @admin.register(Genre)
@@ -457,7 +505,7 @@ class GenreAdmin(ReviewableAdmin):
     inlines = [GenreAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(band_total=Count("bands", distinct=True))
+        return super().get_queryset(request).annotate(band_total=selectors.related_count(Band.genres.through, "genre"))
 
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):
@@ -465,9 +513,10 @@ class GenreAdmin(ReviewableAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.band_total)
 
 
-class RoleAliasAdminInline(admin.TabularInline):
+class RoleAliasAdminInline(BatchedAutocompleteInline, admin.TabularInline):
     model = RoleAlias.roles.through
     extra = 0
+    autocomplete_fields = ("rolealias",)  # not a <select> of every alias on each row
     verbose_name = "alias"
     verbose_name_plural = "aliases (free text that maps to this role)"
 
@@ -481,7 +530,7 @@ class RoleAdmin(ReviewableAdmin):
     inlines = [RoleAliasAdminInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(member_total=Count("members", distinct=True))
+        return super().get_queryset(request).annotate(member_total=selectors.related_count(Member.roles.through, "role"))
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, obj):
@@ -501,6 +550,9 @@ class RoleAliasAdmin(admin.ModelAdmin):
     search_fields = ("text", "roles__name")
     autocomplete_fields = ("roles",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("roles")
+
     @admin.display(description="Roles")
     def role_names(self, obj):
         return ", ".join(r.name for r in obj.roles.all())
@@ -509,12 +561,17 @@ class RoleAliasAdmin(admin.ModelAdmin):
 # --- Bands ---------------------------------------------------------------------------------------
 
 
-class MemberInline(OrderedRelationsAdminMixin, admin.TabularInline):
+class MemberInline(OrderedRelationsAdminMixin, BatchedAutocompleteInline, admin.TabularInline):
     model = Member
     extra = 1
     fields = ("order", "name", "roles")
     autocomplete_fields = ("roles",)
     ordering = ("order", "id")
+
+    def get_queryset(self, request):
+        # The roles in their order, for every row at once (catalog.ordering.ordered reads this prefetch).
+        return super().get_queryset(request).prefetch_related(
+            "roles", Prefetch("role_links", queryset=MemberRole.objects.select_related("role")))
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -557,7 +614,7 @@ class BandAdmin(OrderedRelationsAdminMixin, ReviewableAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(edition_total=Count("lineup_entries", distinct=True))
+            .annotate(edition_total=selectors.related_count(LineupEntry, "band"))
             .prefetch_related("genres")
         )
 
@@ -617,6 +674,9 @@ class FestivalAliasInline(admin.TabularInline):
     readonly_fields = ("key", "created_at")
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("festival")  # each row's title names it
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -637,7 +697,7 @@ class FestivalAdmin(ReviewableAdmin):
         return super().get_readonly_fields(request, obj) + ["edition_links"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(edition_total=Count("editions", distinct=True))
+        return super().get_queryset(request).annotate(edition_total=selectors.related_count(Edition, "festival"))
 
     @admin.display(description="Editions", ordering="edition_total")
     def edition_count(self, obj):
@@ -660,12 +720,17 @@ class FestivalAdmin(ReviewableAdmin):
         return format_html('<ul>{}</ul><a href="{}">Add an edition</a>', items, add_url)
 
 
-class LineupInline(admin.TabularInline):
+class LineupInline(BatchedAutocompleteInline, admin.TabularInline):
     model = LineupEntry
     extra = 0  # rows come from "Add another lineup entry", not three empty ones on every form
     fields = ("order", "band", "billing_size")
     autocomplete_fields = ("band",)
     ordering = ("order", "id")
+    form_validated_fields = ("billing_size",)  # its choices are the constraint's range: no query a row to check it
+
+    def get_queryset(self, request):
+        # Each row's title is "band @ festival year": without these joins, three queries a row.
+        return super().get_queryset(request).select_related("band", "edition__festival")
 
 
 class UpcomingFilter(admin.SimpleListFilter):
@@ -715,7 +780,7 @@ class EditionAdmin(ReviewableAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(band_total=Count("lineup", distinct=True))
+        return super().get_queryset(request).annotate(band_total=selectors.related_count(LineupEntry, "edition"))
 
     @admin.display(description="Bands", ordering="band_total")
     def band_count(self, obj):
@@ -731,7 +796,11 @@ class EditionAdmin(ReviewableAdmin):
         return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
 
     def related_history(self, obj):
-        return LineupEntry.history.filter(edition_id=obj.pk).select_related("history_user").order_by("-history_date")
+        return (
+            LineupEntry.history.filter(edition_id=obj.pk)
+            .select_related("history_user", "band", "edition__festival")
+            .order_by("-history_date")
+        )
 
 
 @admin.register(FestivalAlias)

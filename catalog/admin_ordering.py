@@ -8,6 +8,7 @@ Dragging is not offered: to move a value, remove it and choose it again (it goes
 
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 
+from .admin_scale import BatchedAutocompleteInline, BatchedAutocompleteSelectMultiple
 from .ordering import OrderedManyToManyField
 
 
@@ -24,6 +25,11 @@ class OrderedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
         return groups
 
 
+class OrderedBatchedAutocompleteSelectMultiple(OrderedAutocompleteSelectMultiple, BatchedAutocompleteSelectMultiple):
+    """In a batched inline (`catalog.admin_scale`): the labels of the whole formset in one query, shown in the
+    relation's order (the batched widget lists them by label; the ordered one then puts them back in order)."""
+
+
 class OrderedRelationsAdminMixin:
     """For a ModelAdmin or an inline with ordered many-to-many fields (`catalog.ordering`).
 
@@ -38,7 +44,9 @@ class OrderedRelationsAdminMixin:
             return super().formfield_for_manytomany(db_field, request, **kwargs)
         using = kwargs.get("using")
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = OrderedAutocompleteSelectMultiple(db_field, self.admin_site, using=using)
+            widget = (OrderedBatchedAutocompleteSelectMultiple if isinstance(self, BatchedAutocompleteInline)
+                      else OrderedAutocompleteSelectMultiple)
+            kwargs["widget"] = widget(db_field, self.admin_site, using=using)
         if "queryset" not in kwargs:
             queryset = self.get_field_queryset(using, db_field, request)
             if queryset is not None:

@@ -218,6 +218,8 @@ class Band(Reviewable):
     class Meta:
         ordering = ["name"]
         permissions = review_permissions("band")
+        # The admin's country filter, and its page of a country's bands by name, read an index, not the table.
+        indexes = [models.Index(fields=["country", "name"], name="band_country_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -272,6 +274,7 @@ class Festival(Reviewable):
     class Meta:
         ordering = ["name"]
         permissions = review_permissions("festival")
+        indexes = [models.Index(fields=["country", "name"], name="festival_country_name")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),

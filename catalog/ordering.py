@@ -21,8 +21,14 @@ def ordered(manager) -> list:
     through, source, target = _parts(manager)
     if manager.instance.pk is None:
         return []
-    rows = (through.objects.filter(**{source: manager.instance}).select_related(target)
-            .order_by("position", "pk"))
+    # The through rows prefetched on the instance (e.g. `Prefetch("role_links", ...)` in a list), if any.
+    accessor = through._meta.get_field(source).remote_field.get_accessor_name()
+    prefetched = getattr(manager.instance, "_prefetched_objects_cache", {}).get(accessor)
+    if prefetched is not None:
+        rows = sorted(prefetched, key=lambda row: (row.position, row.pk))
+    else:
+        rows = (through.objects.filter(**{source: manager.instance}).select_related(target)
+                .order_by("position", "pk"))
     return [getattr(row, target) for row in rows]
 
 

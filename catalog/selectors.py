@@ -1,8 +1,19 @@
 """Reads of the catalog that more than one place needs (admin, admin API, commands)."""
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import REVIEWABLE_MODELS, Edition, ReviewStatus
+
+
+def related_count(model, field: str):
+    """An annotation: how many `model` rows point at this row through `field`, counted per row shown.
+
+    A correlated subquery instead of `Count()` over a join: on a page of 50 of 170,000 bands it counts
+    50 bands' rows, where a join with GROUP BY aggregates every band before the page is cut.
+    """
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def review_queue(*, limit_per_kind: int = 100) -> list[dict]:

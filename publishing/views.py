@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from . import fan_view
 from .models import PublishTask
 from .selectors import public_state
-from .services import preview as build_preview
 
 PREVIEWABLE = {"genre", "role", "band", "festival", "edition"}
 
@@ -41,6 +40,8 @@ def preview(request, model_name: str, pk: int):
     """The record as fans will see it if approved now: a fan-view page, the changes against what is live,
     the public URLs the approval refreshes, and (folded) the exact public JSON and item-level differences."""
     record = _record(request, model_name, pk)
+    from .services import preview as build_preview  # the projector and DynamoDB writer: loaded on first use
+
     result = build_preview(record)
     changes = []
     for item in result.changed:

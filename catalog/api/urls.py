@@ -1,8 +1,9 @@
 """Routes of the admin REST API, mounted at /api/admin/."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
+
+from metalfests.lazy_views import lazy_view
 
 from . import views
 from .authentication import ApiKeyAuthentication, CognitoAccessTokenAuthentication
@@ -34,7 +35,12 @@ urlpatterns = [
     path("health", views.HealthView.as_view()),
     path("stats", views.StatsView.as_view()),
     path("audit", views.AuditView.as_view()),
-    path("schema", SpectacularAPIView.as_view(**_DOC_AUTH), name="admin-api-schema"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="admin-api-schema", **_DOC_AUTH), name="admin-api-docs"),
+    # drf-spectacular's views import its schema generator (a second at every start): loaded on first use.
+    path("schema", lazy_view("drf_spectacular.views.SpectacularAPIView", **_DOC_AUTH), name="admin-api-schema"),
+    path(
+        "docs",
+        lazy_view("drf_spectacular.views.SpectacularSwaggerView", url_name="admin-api-schema", **_DOC_AUTH),
+        name="admin-api-docs",
+    ),
     re_path(r"^.*$", not_found),
 ]

@@ -13,6 +13,8 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-local-development-key-do-not-use-in
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# An edition's form posts 6 fields per lineup row: Django's default of 1,000 refused lineups past ~160 bands.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 10_000)
 
 INSTALLED_APPS = [
     "metalfests.apps.MetalFestsAdminConfig",

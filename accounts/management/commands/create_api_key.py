@@ -6,10 +6,12 @@ from accounts.groups import ADMIN_GROUPS
 from accounts.services import api_key_create
 from audit.context import audit_context
 from audit.models import AuditSource
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Create an API key for the admin API (header X-Api-Key). The key is shown once; only its hash is kept."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="A unique name, shown in the audit trail (e.g. ci-importer).")

@@ -6,10 +6,12 @@ from accounts.models import ApiKey
 from accounts.services import api_key_revoke
 from audit.context import audit_context
 from audit.models import AuditSource
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Revoke an API key of the admin API by name."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("name")

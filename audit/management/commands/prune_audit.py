@@ -6,10 +6,12 @@ from django.core.management.base import BaseCommand, CommandError
 from audit.context import audit_context
 from audit.models import AuditSource
 from audit.retention import RetentionTooShort, audit_prune
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Delete audit entries older than --older-than-days (default AUDIT_RETENTION_DAYS; at least 90)."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than-days", type=int, default=None)

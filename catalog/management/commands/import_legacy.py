@@ -18,10 +18,12 @@ from catalog.api import ports  # publishing, without importing it (catalog never
 from catalog.currencies import CURRENCY_CODES
 from catalog.importer.schema import ImportFileError, load_legacy_file, validate
 from catalog.importer.service import legacy_import
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Import a legacy db.json ({festivals, bands}): records arrive approved, in one transaction."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="the legacy db.json")

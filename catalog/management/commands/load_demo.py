@@ -4,10 +4,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import LOCAL_ADMIN_PASSWORD, LOCAL_ADMIN_USERNAME, demo_load, local_admin_ensure
+from metalfests.checks import COMMAND_CHECKS
 
 
 class Command(BaseCommand):
     help = "Create a small fictional catalog (approved) and a local admin login. Refuses to run with DEBUG off."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("--no-admin", action="store_true", help="Do not create the local admin login.")

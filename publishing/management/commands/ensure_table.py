@@ -5,9 +5,12 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from metalfests.checks import COMMAND_CHECKS
+
 
 class Command(BaseCommand):
     help = "Create the DynamoDB table and its three GSIs if they do not exist (local runs and tests)."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def handle(self, *args, **options):
         from read_api import config, table

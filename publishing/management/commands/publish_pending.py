@@ -4,11 +4,13 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from metalfests.checks import COMMAND_CHECKS
 from publishing.worker import drain
 
 
 class Command(BaseCommand):
     help = "Apply pending publish tasks to DynamoDB and the CDN; failed tasks are retried with backoff."
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep draining until interrupted.")

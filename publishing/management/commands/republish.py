@@ -4,6 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from metalfests.checks import COMMAND_CHECKS
 from publishing.services import LeaseBusy, republish
 from publishing.table_guard import TableUnavailable, dynamodb_ready
 from publishing.writer import Fenced
@@ -12,6 +13,7 @@ from publishing.writer import Fenced
 class Command(BaseCommand):
     help = ("Write every public item that is missing or different, delete items no longer published, "
             "and invalidate what changed. Safe to run at any time; a second run writes nothing.")
+    requires_system_checks = COMMAND_CHECKS  # not the URL checks: no URL is served
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Only report what would be written and deleted.")
