@@ -47,6 +47,9 @@ class FestivalSerializer(VersionedSerializer):
     city = serializers.CharField(max_length=200, required=False, allow_blank=True)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True,
                                     help_text="Country name or ISO 3166 code.")
+    countryCode = serializers.CharField(max_length=6, required=False, allow_blank=True, allow_null=True,
+                                        help_text="ISO 3166-1 alpha-2 code (or GB-ENG, GB-SCT, GB-WLS, GB-NIR); "
+                                                  "the same as `country` when both are sent.")
     coordinates = CoordinatesSerializer(required=False, allow_null=True)
     website = serializers.URLField(max_length=500, required=False, allow_blank=True, allow_null=True)
     poster = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
@@ -82,6 +85,9 @@ class BandSerializer(VersionedSerializer):
     key = KeyField(required=False)
     name = serializers.CharField(max_length=200)
     country = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True)
+    countryCode = serializers.CharField(max_length=6, required=False, allow_blank=True, allow_null=True,
+                                        help_text="ISO 3166-1 alpha-2 code (or GB-ENG, GB-SCT, GB-WLS, GB-NIR); "
+                                                  "the same as `country` when both are sent.")
     description = DescriptionField()
     logo = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
     headlineImage = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)

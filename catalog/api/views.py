@@ -107,6 +107,24 @@ def _country(value) -> str:
     return code
 
 
+def _country_of(data: dict) -> str:
+    """The country code a write sends: `countryCode` (a code, checked as such) and/or `country` (a name or a
+    code); when both are sent they must name the same country."""
+    by_name = _country(data["country"]) if "country" in data else None
+    if "countryCode" not in data:
+        return by_name
+    code = str(data["countryCode"] or "").strip().upper()
+    if code and code not in dict(countries):
+        raise ApiError(status_code=400, code="VALIDATION_ERROR", message=f"Unknown country code {code!r}.",
+                       details={"countryCode": [f"Unknown country code {code!r}: use an ISO 3166-1 alpha-2 code "
+                                                "(e.g. DE) or GB-ENG, GB-SCT, GB-WLS, GB-NIR."]})
+    if by_name is not None and by_name != code:
+        raise ApiError(status_code=400, code="VALIDATION_ERROR",
+                       message=f"country {data['country']!r} and countryCode {code!r} name different countries.",
+                       details={"countryCode": ["Send one of country and countryCode, or both naming the same country."]})
+    return code
+
+
 def _stamp(value) -> str | None:
     return value.replace(microsecond=0).isoformat().replace("+00:00", "Z") if value else None
 
@@ -173,8 +191,8 @@ def _apply_festival(festival: Festival, data: dict) -> None:
     for field, attr in simple.items():
         if field in data:
             setattr(festival, attr, data[field] or "")
-    if "country" in data:
-        festival.country = _country(data["country"])
+    if "country" in data or "countryCode" in data:
+        festival.country = _country_of(data)
     if "coordinates" in data:
         coordinates = data["coordinates"]
         festival.latitude = coordinates["lat"] if coordinates else None
@@ -294,8 +312,8 @@ def _apply_band(band: Band, data: dict):
     for field, attr in simple.items():
         if field in data:
             setattr(band, attr, data[field] or "")
-    if "country" in data:
-        band.country = _country(data["country"])
+    if "country" in data or "countryCode" in data:
+        band.country = _country_of(data)
     if "reviewed" in data:
         band.reviewed = data["reviewed"]
     validation, genres, roles = _band_references(data)

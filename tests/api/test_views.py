@@ -259,3 +259,22 @@ def test_swagger_ui_is_served_from_our_static_files(client):
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     bundle = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
     assert bundle.status_code == 200 and b"SwaggerUIBundle" in b"".join(bundle.streaming_content)
+
+
+def test_a_band_takes_its_country_as_a_code_and_refuses_an_unknown_one(key_client):
+    editor = key_client("AdminEditor")
+    created = editor.post("/api/admin/bands", {"key": "code-band", "name": "Code Band", "countryCode": "no"}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["band"]["countryCode"] == "NO" and created.json()["band"]["country"] == "Norway"
+    scot = editor.post("/api/admin/bands", {"key": "scot-band", "name": "Scot Band", "countryCode": "GB-SCT"},
+                       format="json")
+    assert scot.status_code == 201 and scot.json()["band"]["countryCode"] == "GB-SCT"
+    error = assert_envelope(editor.post("/api/admin/bands", {"key": "x-band", "name": "X", "countryCode": "XX"},
+                                        format="json"), 400, "VALIDATION_ERROR")
+    assert "countryCode" in error["details"]
+    assert_envelope(editor.post("/api/admin/bands", {"key": "y-band", "name": "Y", "country": "Sweden",
+                                                     "countryCode": "NO"}, format="json"), 400, "VALIDATION_ERROR")
+    both = editor.post("/api/admin/festivals", {"key": "both-fest", "name": "Both", "country": "Norway",
+                                                "countryCode": "NO"}, format="json")
+    assert both.status_code == 201 and both.json()["festival"]["countryCode"] == "NO"
+    assert not Band.objects.filter(key__in=["x-band", "y-band"]).exists()
