@@ -20,6 +20,9 @@ FULL_ONLY_PREFIXES = ("delete_", "approve_", "publish_", "manage_")
 NO_WRITE_MODELS = {("audit", "auditentry")}
 # Catalog models whose changes are deliberate, full-admin actions (a key alias redirects public URLs).
 FULL_ONLY_MODELS = {("catalog", "festivalalias")}
+# Who signs in and which API keys exist is for full admins only: identities hold e-mail addresses, provider
+# subjects and group claims; key names and prefixes help whoever guesses keys. Editors and viewers do not see them.
+FULL_ONLY_VIEW_MODELS = {("accounts", "identity"), ("accounts", "apikey")}
 # Parts edited inline with their record: editors may remove rows of them.
 INLINE_PART_MODELS = {("catalog", "member"), ("catalog", "lineupentry")}
 
@@ -28,7 +31,7 @@ def _wanted(perm) -> set[str]:
     app, codename = perm.content_type.app_label, perm.codename
     model = perm.content_type.model
     if codename.startswith("view_"):
-        return {VIEWER, EDITOR, FULL}
+        return {FULL} if (app, model) in FULL_ONLY_VIEW_MODELS else {VIEWER, EDITOR, FULL}
     if (app, model) in NO_WRITE_MODELS or model.startswith("historical"):
         return set()
     if codename.startswith("delete_") and (app, model) in INLINE_PART_MODELS:
@@ -72,3 +75,9 @@ def _sync_after_migrate(sender, **kwargs):
     # Permissions are created app by app in the same signal, so sync after each managed app.
     if sender.name in MANAGED_APPS:
         sync_admin_groups()
+
+
+def sees_network_details(user) -> bool:
+    """Client addresses and user agents in the audit trail are personal data: full admins (and superusers) see
+    them, for investigating abuse; editors and viewers see who did what, not from where."""
+    return bool(user and (user.is_superuser or user.groups.filter(name=FULL).exists()))

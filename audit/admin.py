@@ -24,6 +24,27 @@ class AuditEntryAdmin(ReadOnlyModelAdmin):
     )
     exclude = ("changes", "detail")
     actions = None
+    network_fields = ("ip", "user_agent")
+
+    # Client addresses and user agents: full admins only (accounts.groups.sees_network_details).
+    def get_list_display(self, request):
+        return [f for f in super().get_list_display(request) if f not in self.network_fields or self._network(request)]
+
+    def get_search_fields(self, request):
+        return [f for f in super().get_search_fields(request) if f not in self.network_fields or self._network(request)]
+
+    def get_fields(self, request, obj=None):
+        return [f for f in super().get_fields(request, obj) if f not in self.network_fields or self._network(request)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in super().get_readonly_fields(request, obj)
+                if f not in self.network_fields or self._network(request)]
+
+    @staticmethod
+    def _network(request) -> bool:
+        from accounts.groups import sees_network_details
+
+        return sees_network_details(request.user)
 
     @admin.display(description="who", ordering="actor_name")
     def actor_label(self, entry):

@@ -18,6 +18,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.groups import sees_network_details
 from audit.context import audit_context, client_ip
 from audit.models import AuditAction, AuditEntry, AuditSource
 from audit.services import audit_record
@@ -515,7 +516,8 @@ class HealthView(AdminAPIView):
         return Response(body, status=200 if body["status"] == "healthy" else 503)
 
 
-def _audit_entry(entry: AuditEntry) -> dict:
+def _audit_entry(entry: AuditEntry, *, network: bool) -> dict:
+    """An audit entry as the API shows it; `network` (full admins): with the client's address and user agent."""
     return {
         "id": entry.pk,
         "timestamp": _stamp(entry.at),
@@ -531,8 +533,8 @@ def _audit_entry(entry: AuditEntry) -> dict:
         },
         "changes": entry.changes,
         "detail": entry.detail,
-        "ip": entry.ip,
-        "userAgent": entry.user_agent or None,
+        "ip": entry.ip if network else None,
+        "userAgent": (entry.user_agent or None) if network else None,
     }
 
 
@@ -552,7 +554,7 @@ class StatsView(AdminAPIView):
         recent = AuditEntry.objects.select_related("content_type").order_by("-at", "-id")[:20]
         return Response({
             "counts": counts,
-            "recentActivity": [_audit_entry(entry) for entry in recent],
+            "recentActivity": [_audit_entry(entry, network=sees_network_details(request.user)) for entry in recent],
             "changesLast7Days": AuditEntry.objects.filter(at__gte=since).count(),
         })
 
@@ -587,7 +589,8 @@ class AuditView(AdminAPIView):
                                details={"action": AuditAction.values})
             entries = entries.filter(action=query["action"])
         limit = query.get("limit", 100)
-        rows = [_audit_entry(entry) for entry in entries[:limit]]
+        network = sees_network_details(request.user)
+        rows = [_audit_entry(entry, network=network) for entry in entries[:limit]]
         return Response({"entries": rows, "count": len(rows), "limit": limit})
 
 
