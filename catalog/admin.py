@@ -236,25 +236,35 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         """Approval names the versions approved: a confirmation page lists each record at the version the
         approver sees, and only those versions are approved (a record changed since is refused)."""
         if request.POST.get("post") == "yes":
-            versions = {}
-            for record in queryset:
-                raw = request.POST.get(f"version-{record.pk}", "")
-                versions[record.pk] = int(raw) if raw.isdigit() else -1
-            self._run_workflow(request, queryset, "approve", versions=versions)
+            self._run_workflow(request, queryset, "approve", versions=self._posted_versions(request, queryset))
             return None
         records = list(queryset)
-        context = {
+        context = self._confirmation_context(request, records, f"Approve {len(records)} {self.opts.verbose_name_plural}?",
+                                             flag="approvable")
+        return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
+
+    @staticmethod
+    def _posted_versions(request, records) -> dict:
+        """The version of each record that a confirmation page showed (-1, never matching, when missing)."""
+        versions = {}
+        for record in records:
+            raw = request.POST.get(f"version-{record.pk}", "")
+            versions[record.pk] = int(raw) if raw.isdigit() else -1
+        return versions
+
+    def _confirmation_context(self, request, records, title: str, *, flag: str) -> dict:
+        """A bulk step's confirmation page: each record at its version; `flag` marks those in review."""
+        return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Approve {len(records)} {self.opts.verbose_name_plural}?",
+            "title": title,
             "records": [
                 {"record": r, "change_url": reverse(f"admin:catalog_{self.opts.model_name}_change", args=[r.pk]),
-                 "approvable": r.review_status == ReviewStatus.IN_REVIEW}
+                 flag: r.review_status == ReviewStatus.IN_REVIEW}
                 for r in records
             ],
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
 
     @admin.action(description="Return selected to draft (with a reason)", permissions=["approve"])
     def return_selected_to_draft(self, request, queryset):
@@ -264,25 +274,15 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         error = None
         if request.POST.get("post") == "yes":
             if reason:
-                versions = {}
-                for record in records:
-                    raw = request.POST.get(f"version-{record.pk}", "")
-                    versions[record.pk] = int(raw) if raw.isdigit() else -1
-                self._run_workflow(request, records, "return_to_draft", versions=versions, reason=reason)
+                self._run_workflow(request, records, "return_to_draft", versions=self._posted_versions(request, records),
+                                   reason=reason)
                 return None
             error = "Say why: the editors read this reason on the record and in their queue."
+        noun = self.opts.verbose_name_plural if len(records) != 1 else self.opts.verbose_name
         context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Return {len(records)} {self.opts.verbose_name_plural if len(records) != 1 else self.opts.verbose_name} to draft?",
-            "records": [
-                {"record": r, "change_url": reverse(f"admin:catalog_{self.opts.model_name}_change", args=[r.pk]),
-                 "returnable": r.review_status == ReviewStatus.IN_REVIEW}
-                for r in records
-            ],
+            **self._confirmation_context(request, records, f"Return {len(records)} {noun} to draft?", flag="returnable"),
             "reason": reason,
             "error": error,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/catalog/return_selected.html", context)
 
