@@ -235,13 +235,31 @@ class ReviewableAdmin(SimpleHistoryAdmin):
     def approve_selected(self, request, queryset):
         """Approval names the versions approved: a confirmation page lists each record at the version the
         approver sees, and only those versions are approved (a record changed since is refused)."""
-        if request.POST.get("post") == "yes":
-            self._run_workflow(request, queryset, "approve", versions=self._posted_versions(request, queryset))
-            return None
         records = list(queryset)
+        comment = " ".join(request.POST.get("comment", "").split())
+        override, error = self._posted_override(request)
+        if request.POST.get("post") == "yes" and not error:
+            self._run_workflow(request, records, "approve", versions=self._posted_versions(request, records),
+                               comment=comment, override=override)
+            return None
         context = self._confirmation_context(request, records, f"Approve {len(records)} {self.opts.verbose_name_plural}?",
                                              flag="approvable")
+        for row in context["records"]:  # whose own change each is, under the two-pairs-of-eyes rule
+            row["four_eyes"] = services.four_eyes_conflict(row["record"], request.user)
+        context.update(comment=comment, error=error, override_justification=override,
+                       own_changes=sum(1 for row in context["records"] if row["four_eyes"]),
+                       may_override=services.may_override_four_eyes(request.user))
         return TemplateResponse(request, "admin/catalog/approve_selected.html", context)
+
+    @staticmethod
+    def _posted_override(request) -> tuple[str, str | None]:
+        """(justification, error): a ticked "override" box on an approval must come with a justification."""
+        if request.POST.get("override") != "on":
+            return "", None
+        justification = " ".join(request.POST.get("override_justification", "").split())
+        if not justification:
+            return "", "Not approved: overriding the two-pairs-of-eyes rule needs a justification."
+        return justification, None
 
     @staticmethod
     def _posted_versions(request, records) -> dict:
@@ -323,13 +341,10 @@ class ReviewableAdmin(SimpleHistoryAdmin):
         if name == "return_to_draft" and not reason:
             self.message_user(request, "Not returned: say why, so the editors know what to fix.", messages.ERROR)
             return HttpResponseRedirect(change_url)
-        override = ""
-        if name == "approve" and request.POST.get("override") == "on":
-            override = " ".join(request.POST.get("override_justification", "").split())
-            if not override:
-                self.message_user(request, "Not approved: overriding the two-pairs-of-eyes rule needs a justification.",
-                                  messages.ERROR)
-                return HttpResponseRedirect(change_url)
+        override, error = self._posted_override(request) if name == "approve" else ("", None)
+        if error:
+            self.message_user(request, error, messages.ERROR)
+            return HttpResponseRedirect(change_url)
         self._run_workflow(request, [record], name, versions=versions, reason=reason,
                            comment=request.POST.get("comment", "").strip(), override=override)
         return HttpResponseRedirect(change_url)

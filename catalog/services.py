@@ -67,7 +67,7 @@ class FourEyesError(PermissionDenied):
     """The two-pairs-of-eyes rule: who submitted or last edited a record does not approve it."""
 
     def __init__(self, record, user, why: str):
-        self.record = record
+        self.record, self.why = record, why
         self.messages = [
             f"You {why} “{record}”, so someone else must approve it (two pairs of eyes). "
             f"Ask another approver{'; or, in an emergency, use the audited override' if may_override_four_eyes(user) else ''}."

@@ -22,7 +22,13 @@ from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from catalog.services import ConcurrentEditError, VersionRequiredError, WorkflowError
+from catalog.services import (
+    ConcurrentEditError,
+    FourEyesError,
+    VersionRequiredError,
+    WorkflowError,
+    may_override_four_eyes,
+)
 
 logger = logging.getLogger("metalfests.api")
 
@@ -148,6 +154,11 @@ def exception_handler(exc, context):
         status_code, code, message, details = 400, "BAD_REQUEST", "The request is malformed.", {}
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         status_code, code, message, details = 401, "UNAUTHORIZED", str(exc.detail), {}
+    elif isinstance(exc, FourEyesError):
+        user = getattr(request, "user", None)
+        status_code, code, message = 403, "FOUR_EYES", "; ".join(exc.messages)
+        details = {"why": exc.why, "mayOverride": may_override_four_eyes(user),
+                   "override": "send overrideJustification with the approval (full admins; audited)"}
     elif isinstance(exc, (exceptions.PermissionDenied, DjangoPermissionDenied)):
         message = str(getattr(exc, "detail", "") or exc) or "You may not do this."
         status_code, code, details = 403, "FORBIDDEN", {}

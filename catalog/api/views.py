@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as fields
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -86,6 +87,15 @@ def _expected_version(request, data) -> int | None:
     if not raw.isdigit():
         raise ApiError(status_code=400, code="BAD_REQUEST", message="If-Match must hold the record's version, e.g. \"3\".")
     return int(raw)
+
+
+def _text(data, name: str) -> str:
+    """A free-text workflow field (a comment, a reason, a justification) with its whitespace folded."""
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(status_code=400, code="VALIDATION_ERROR", message=f"{name} must be a string.",
+                       details={name: ["Not a valid string."]})
+    return " ".join((value or "").split())
 
 
 def _country(value) -> str:
@@ -453,7 +463,15 @@ class WorkflowView(AdminAPIView):
     def access(self):
         return {"POST": WORKFLOW.get(self.kwargs.get("action"), (None, MANAGE))[1]}
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT},
+    @extend_schema(request=inline_serializer("WorkflowStep", {
+        "version": fields.IntegerField(required=False, help_text="The version you reviewed (or send If-Match); "
+                                       "required to approve"),
+        "comment": fields.CharField(required=False, help_text="approve: a comment kept in the record's history"),
+        "reason": fields.CharField(required=False, help_text="return-to-draft: required; the editors read it"),
+        "overrideJustification": fields.CharField(
+            required=False, help_text="approve, full admins only: approve your own change under the two-pairs-of-"
+            "eyes rule (403 FOUR_EYES without it); audited"),
+    }), responses={200: OpenApiTypes.OBJECT},
                    summary="Review workflow: submit (editors), approve / return-to-draft / unpublish (full admins)")
     def post(self, request, action, key, kind="editions", year=None):
         if action not in WORKFLOW:
@@ -468,10 +486,16 @@ class WorkflowView(AdminAPIView):
         # The version the caller reviewed (If-Match or the body's `version`): the step applies to it only.
         # An approval without one is refused with 428 by the service.
         options = {"expected_version": _expected_version(request, data)}
-        if action == "approve" and data.get("comment"):
-            options["comment"] = str(data["comment"])
-        if action == "return-to-draft" and data.get("reason"):
-            options["reason"] = str(data["reason"])
+        if action == "approve":
+            options["comment"] = _text(data, "comment")
+            # Break glass on the two-pairs-of-eyes rule: full admins approving their own change say why.
+            options["override_justification"] = _text(data, "overrideJustification")
+        if action == "return-to-draft":
+            options["reason"] = _text(data, "reason")
+            if not options["reason"]:
+                raise ApiError(status_code=400, code="VALIDATION_ERROR",
+                               message="Returning to draft needs a reason: the editors read it on the record.",
+                               details={"reason": ["This field is required."]})
         since = ports.publishing.last_task_id()
         WORKFLOW[action][0](record=record, user=request.user, **options)
         record.refresh_from_db()

@@ -154,3 +154,54 @@ def test_four_eyes_override_is_not_for_editors_with_approval_rights(four_eyes):
     band = _submitted_band(editor)
     with pytest.raises(services.FourEyesError):
         services.record_approve(record=band, user=editor, expected_version=band.version, override_justification="because")
+
+
+def _bulk_approve(client, bands, **data):
+    changelist = reverse("admin:catalog_band_changelist")
+    versions = {f"version-{b.pk}": Band.objects.get(pk=b.pk).version for b in bands}
+    return client.post(changelist, {"action": "approve_selected", "post": "yes",
+                                    "_selected_action": [b.pk for b in bands], **versions, **data}, follow=True)
+
+
+def test_bulk_approval_carries_the_comment_into_each_history_and_audit_entry(client):
+    editor, chief = f.user_in("AdminEditor"), f.user_in("AdminFull")
+    first, second = _submitted_band(editor), f.band(name="Ash Lantern")
+    services.record_submit_for_review(record=second, user=editor)
+    client.force_login(chief)
+    confirm = client.post(reverse("admin:catalog_band_changelist"),
+                          {"action": "approve_selected", "_selected_action": [first.pk, second.pk]}).content.decode()
+    assert 'name="comment"' in confirm and 'id="four-eyes-override"' not in confirm  # nothing of the chief's own
+    _bulk_approve(client, [first, second], comment="  Checked against   the announcement ")
+    for band in (first, second):
+        band.refresh_from_db()
+        assert band.review_status == ReviewStatus.APPROVED
+        assert band.history.first().history_change_reason == "Approved: Checked against the announcement"
+        entry = AuditEntry.objects.filter(action=AuditAction.APPROVE, object_pk=str(band.pk)).get()
+        assert entry.detail["comment"] == "Checked against the announcement"
+
+
+def test_bulk_approval_under_four_eyes_names_own_changes_and_overrides_only_with_a_justification(four_eyes, client):
+    editor, chief = f.user_in("AdminEditor"), f.user_in("AdminFull")
+    theirs = _submitted_band(editor)
+    mine = f.band(name="Chief's Own")
+    services.record_submit_for_review(record=mine, user=chief)
+    client.force_login(chief)
+    confirm = client.post(reverse("admin:catalog_band_changelist"),
+                          {"action": "approve_selected", "_selected_action": [theirs.pk, mine.pk]}).content.decode()
+    assert 'id="four-eyes-override"' in confirm and "You submitted it" in confirm
+
+    # Without the override the chief's own change is refused, the other approved.
+    page = _bulk_approve(client, [theirs, mine]).content.decode()
+    assert "someone else must approve" in page
+    assert Band.objects.get(pk=theirs.pk).review_status == ReviewStatus.APPROVED
+    assert Band.objects.get(pk=mine.pk).review_status == ReviewStatus.IN_REVIEW
+
+    # A ticked override without a justification approves nothing and says why.
+    page = _bulk_approve(client, [mine], override="on", override_justification="  ").content.decode()
+    assert "needs a justification" in page
+    assert Band.objects.get(pk=mine.pk).review_status == ReviewStatus.IN_REVIEW
+
+    _bulk_approve(client, [mine], override="on", override_justification="Announcement goes out in ten minutes")
+    assert Band.objects.get(pk=mine.pk).review_status == ReviewStatus.APPROVED
+    entry = AuditEntry.objects.filter(action=AuditAction.APPROVE, object_pk=str(mine.pk)).get()
+    assert entry.detail["four_eyes_override"]["justification"] == "Announcement goes out in ten minutes"

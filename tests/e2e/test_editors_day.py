@@ -37,13 +37,14 @@ def shots_dir() -> Path:
     return path
 
 
-def shoot(browser, name: str) -> None:
-    """Screenshot the page at each width; the main content (and a list's results) must not scroll sideways."""
+def shoot(browser, name: str, *, reload: bool = True) -> None:
+    """Screenshot the page at each width; the main content (and a list's results) must not scroll sideways.
+    `reload=False` for the answer to a POST (a confirmation page), which a reload would send again."""
     for width in WIDTHS:
         browser.set_window_size(width, 1000)
-        # As a person opening the page at this width for the first time (no sidebar choice saved yet).
-        browser.execute_script("localStorage.removeItem('django.admin.navSidebarIsOpen')")
-        browser.refresh()
+        if reload:  # as a person opening the page at this width for the first time (no sidebar choice saved yet)
+            browser.execute_script("localStorage.removeItem('django.admin.navSidebarIsOpen')")
+            browser.refresh()
         wait(browser, (By.ID, "content"))
         browser.save_screenshot(str(shots_dir() / f"{name}-{width}.png"))
         for box in browser.execute_script(OVERFLOW):
@@ -192,6 +193,31 @@ def test_an_editors_day(browser, live_server, sso_settings, publish_table, setti
     assert answer["statusCode"] == 200
     body = json.loads(answer["body"])
     assert body["band"]["name"] == "Mörk Gryning Söder" and body["band"]["countryCode"] == "NO"
+
+    # Bulk approval: one of the two selected bands is the approver's own change. The confirmation page names it,
+    # takes a comment for all and an override only with a justification.
+    own = f.band("night-ferry", "Night Ferry")
+    from catalog import services
+
+    services.record_submit_for_review(record=own, user=second)
+    other = f.band("salt-choir", "Salt Choir")
+    services.record_submit_for_review(record=other, user=band.submitted_by)
+    browser.get(f"{live_server.url}/admin/catalog/band/?review_status__exact=in_review")
+    for record in (own, other):
+        wait(browser, (By.CSS_SELECTOR, f"input.action-select[value='{record.pk}']")).click()
+    Select(browser.find_element(By.NAME, "action")).select_by_value("approve_selected")
+    browser.find_element(By.CSS_SELECTOR, "#changelist-form button[name=index]").click()
+    assert "You submitted it" in wait(browser, (By.ID, "approve-selected")).text
+    shoot(browser, "approve-selected", reload=False)
+    browser.find_element(By.ID, "id_comment").send_keys("Both confirmed by the festival.")
+    browser.find_element(By.ID, "id_override").click()
+    browser.find_element(By.ID, "id_override_justification").send_keys("Announcement in ten minutes, alone on duty")
+    browser.find_element(By.CSS_SELECTOR, "#approve-selected-form input[type=submit]").click()
+    wait(browser, (By.CSS_SELECTOR, "ul.messagelist"))
+    for record in (own, other):
+        record.refresh_from_db()
+        assert record.review_status == ReviewStatus.APPROVED
+        assert record.history.first().history_change_reason.endswith("Both confirmed by the festival.")
 
     # The rest of an editor's screens: the dashboard and lists they use, without sideways scrolling.
     browser.get(f"{live_server.url}/admin/publishing/invalidation/")
