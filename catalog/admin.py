@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
 from .admin_ordering import OrderedRelationsAdminMixin
-from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator
+from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator, SharedInlineMediaMixin
 from .importer.normalize import to_key
 from .models import (
     Band,
@@ -86,7 +86,7 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewableAdmin(SimpleHistoryAdmin):
+class ReviewableAdmin(SharedInlineMediaMixin, SimpleHistoryAdmin):
     """Shared by every reviewable model: workflow actions and buttons, versioned saves, review fields."""
 
     form = VersionedForm

@@ -15,8 +15,11 @@ formset gathers every row's selected values, fetches them in one query per field
 labels to each row's widget.
 """
 
+import itertools
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.paginator import Paginator
 from django.db import connections
@@ -234,6 +237,28 @@ class BatchedAutocompleteInline(admin.options.InlineModelAdmin):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = BatchedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class _SharedMediaInlineAdminFormSet(helpers.InlineAdminFormSet):
+    """Django merges every row's media into the inline's, one Media merge per row (a quarter of a second
+    for a 300-row lineup). Every row has the same widgets and fieldsets: one row's media is all of it."""
+
+    @property
+    def media(self):
+        media = self.opts.media + self.formset.media
+        for inline_form in itertools.islice(self, 1):
+            media += inline_form.media
+        return media
+
+
+class SharedInlineMediaMixin:
+    """Mix into a ModelAdmin: its inlines gather their rows' media from one row (see above)."""
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            inline_formset.__class__ = _SharedMediaInlineAdminFormSet
+        return inline_formsets
 
 
 class EstimatedCountPaginator(Paginator):
