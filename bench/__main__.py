@@ -14,7 +14,9 @@ HERE = Path(__file__).parent
 
 
 def modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if not m.name.startswith("_"))
+    from bench.scale import PARTS  # run by bench.scale, side by side
+
+    return sorted(m.name for m in pkgutil.iter_modules([str(HERE)]) if not m.name.startswith("_") and m.name not in PARTS)
 
 
 def main(names: list[str] | None = None) -> int:

@@ -1,4 +1,11 @@
-"""Scale: the catalog at ×N, and (in time) what each cost becomes there.
+"""Scale: the catalog at ×N, and what each cost becomes there.
+
+`python -m bench.scale` prints, side by side in one run, the import (`bench.scale_import`: per record at
+×1 and ×10, against `loaddata` of the rows it writes) and publishing (`bench.scale_publish`: one band
+edit, the first drain, a full republish against a bare BatchWriteItem loop, peak memory, invalidation
+items) at ×1 and ×10. Each part runs in its own interpreter (each configures Django for itself), and
+a part that fails fails the whole run. The admin's query counts at 1,000 to 170,000 bands are
+`bench.admin`'s table.
 
 `scale_legacy(data, times)` makes ×N of any legacy `db.json`: copy n (n ≥ 2) of every band and festival
 gets the key suffix `-xn` and the name suffix ` (xn)`, and copy n's lineups point at copy n's bands, so
@@ -12,7 +19,11 @@ more bands per genre, not more genres.
 import argparse
 import copy
 import json
+import subprocess
 import sys
+from pathlib import Path
+
+PARTS = ("scale_import", "scale_publish")  # run by this module (bench/__main__ leaves them to it)
 
 
 def _suffix_key(key, n: int):
@@ -46,6 +57,17 @@ def scale_legacy(data: dict, times: int) -> dict:
     return scaled
 
 
+def _run_parts() -> int:
+    failed = []
+    for part in PARTS:
+        print(f"\n--- bench.{part} ---", flush=True)
+        if subprocess.run([sys.executable, "-m", f"bench.{part}"], cwd=Path(__file__).parent.parent).returncode:
+            failed.append(part)
+    if failed:
+        print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--generate", type=int, metavar="N", help="write ×N of SOURCE to TARGET and exit")
@@ -53,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("target", nargs="?")
     args = parser.parse_args(argv)
     if args.generate is None:
-        print("The scale benchmark tables are not built yet; `--generate N SOURCE TARGET` makes ×N data.")
-        return 0
+        return _run_parts()
     if not (args.source and args.target):
         parser.error("--generate needs SOURCE and TARGET")
     with open(args.source, encoding="utf-8") as handle:
