@@ -12,8 +12,18 @@ from catalog.snapshots import build_snapshot
 
 from . import cdn, conf, invalidation
 from .models import PublishTask
-from .projector import Entity, PublicCatalog, entities_for_task
-from .writer import TRANSACT_MAX, TRANSACT_MAX_BYTES, FenceAhead, Plan, Writer, delete_operation, put_operation
+from .projector import COLLECTIONS, Entity, PublicCatalog, entities_for_task
+from .scoped import ScopedCatalog
+from .writer import (
+    TRANSACT_MAX,
+    TRANSACT_MAX_BYTES,
+    FenceAhead,
+    Plan,
+    Prefix,
+    Writer,
+    delete_operation,
+    put_operation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +70,8 @@ def _owned(stored: StoredIndex, entity: Entity) -> list:
     for pk, sk in entity.partitions():
         if sk is None:
             found += stored.by_pk.get(pk, [])
+        elif isinstance(sk, Prefix):
+            found += [k for k in stored.by_pk.get(pk, []) if k[1].startswith(sk)]
         elif (pk, sk) in stored:
             found.append((pk, sk))
     return found
@@ -92,9 +104,11 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
     left as it is; the others are written, then PublishRefused names it and the task fails.
     """
     writer = writer or Writer()
-    catalog = PublicCatalog()
+    catalog = ScopedCatalog()
     entities = entities_for_task(task, catalog)
-    stored = StoredIndex(writer.read(_partitions(entities)))
+    # Consistent reads: the counts of this publish start from what the last one wrote.
+    stored = StoredIndex(writer.read([p for entity in sorted(entities) for p in entity.reads()], consistent=True))
+    catalog.stored = stored
     plan, failures = Plan(), {}
     for entity in sorted(entities):
         part, _, reason = _entity_plan(catalog, entity, stored, token=token, rev=token)
@@ -105,6 +119,7 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         plan.deletes += part.deletes
         plan.stale += part.stale
         plan.unchanged += part.unchanged
+    _counted_first(plan, entities)
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
     answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
@@ -119,6 +134,20 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
         items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
     )
+
+
+def _counted_first(plan: Plan, entities) -> None:
+    """Put first the writes that counts are taken from (slices, the band rows the collections count)
+    and the counts themselves: they go out in the first transaction together, so a publish that
+    fails half-way never leaves a count out of step with its rows (the retry counts from both)."""
+    counting = [e for e in entities if e.bands or e.kind == COLLECTIONS]
+
+    def counted(key) -> bool:
+        return any(e.covers(key) or (e.kind == COLLECTIONS and key in e.reads()) for e in counting)
+
+    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if counted(k)}
+    if len(plan.first) >= TRANSACT_MAX:
+        logger.warning("publishing: %s counted writes span more than one transaction", len(plan.first))
 
 
 # --- republish ------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_publish_pending_drains_and_fails_loudly(publish_table, monkeypatch):
     assert not PublishTask.objects.exclude(status=TaskStatus.DONE).exists()
 
     PublishTask.objects.create(kind="band", record_pk=10**6, record_key="x", change="publish")
-    monkeypatch.setattr("publishing.services.PublicCatalog", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr("publishing.services.ScopedCatalog", lambda: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(CommandError, match="1 task"):
         run("publish_pending")
     assert PublishTask.objects.get(record_pk=10**6).last_error.startswith("RuntimeError: boom")
