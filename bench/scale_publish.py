@@ -96,12 +96,177 @@ def _build(times: int) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+class _Reads:
+    """Items DynamoDB read for us (Query/Scan ScannedCount, BatchGetItem/GetItem items), from botocore's events."""
+
+    def __init__(self, client):
+        self.items = 0
+        client.meta.events.register("after-call.dynamodb", self._count)
+
+    def _count(self, http_response=None, parsed=None, model=None, **kwargs):
+        parsed = parsed or {}
+        if model.name in ("Query", "Scan"):
+            self.items += parsed.get("ScannedCount", parsed.get("Count", 0))
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(v) for v in (parsed.get("Responses") or {}).values())
+        elif model.name == "GetItem" and "Item" in parsed:
+            self.items += 1
+
+
+def _use_table(name: str) -> None:
+    from read_api import config, table
+
+    os.environ["DYNAMODB_TABLE_NAME"] = name
+    config.reload()
+    table.create()
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(function):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _phase(name: str, table: str) -> dict:
+    """One measurement, in a process of its own (its peak memory is its own)."""
+    import django
+
+    django.setup()
+    from publishing.models import PublishTask
+
+    if name == "drain":
+        from publishing.worker import drain
+
+        _use_table(table)
+        tasks = PublishTask.objects.exclude(status="done").count()
+        report, wall, cpu = _timed(drain)
+        return {"tasks": tasks, "applied": report.applied, "failed": report.failed, "wall": wall, "cpu": cpu,
+                "rss_mb": _peak_rss_mb()}
+    if name == "republish":
+        from publishing.services import republish
+
+        _use_table(table)
+        report, wall, cpu = _timed(republish)
+        return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(),
+                "invalidation_items": len(report.invalidation_items)}
+    if name == "bare":
+        from publishing.projector import PublicCatalog
+        from publishing.writer import dynamodb_client
+
+        catalog = PublicCatalog()
+        requests = [{"PutRequest": {"Item": i.serialize()}} for i in catalog.items_for(catalog.all_entities(), rev=1)]
+        del catalog
+        _use_table(table)
+        client = dynamodb_client()
+
+        def loop():
+            for start in range(0, len(requests), 25):
+                pending = {table: requests[start:start + 25]}
+                while pending:
+                    pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+        _, wall, cpu = _timed(loop)
+        return {"items": len(requests), "wall": wall, "cpu": cpu}
+    if name == "edit":
+        from catalog import services
+        from catalog.models import Band
+        from publishing.worker import drain
+        from publishing.writer import dynamodb_client
+
+        os.environ["DYNAMODB_TABLE_NAME"] = table
+        band = Band.objects.get(key=BAND)
+        band.name = f"{band.name} (edited)"
+        services.record_save(record=band, user=None)
+        band.refresh_from_db()
+        services.record_submit_for_review(record=band, user=None)
+        services.record_approve(record=band, user=None)
+        reads = _Reads(dynamodb_client())
+        report, wall, cpu = _timed(drain)
+        task = PublishTask.objects.order_by("-id").first()
+        return {"wall": wall, "cpu": cpu, "read": reads.items, "written": task.items_written + task.items_deleted,
+                "invalidation_items": len(task.invalidation_items), "failed": report.failed}
+    raise ValueError(name)
+
+
+def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str) -> dict:
+    import subprocess
+
+    env = {**os.environ, "SCALE_PHASE_ENDPOINT": endpoint, "SCALE_PHASE_DB": str(database)}
+    out = subprocess.run([sys.executable, "-m", "bench.scale_publish", "--phase", name, table], cwd=ROOT, env=env,
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(times: list[int]) -> list[dict]:
+    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit."""
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    rows = []
+    server = DynamoDBLocal().start()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-scale-publish-"))
+    try:
+        for n in times:
+            catalog = build_catalog(n)
+            drained = scratch / f"x{n}.sqlite3"
+            shutil.copyfile(catalog, drained)
+            row = {"times": n, "drain": _run_phase("drain", n, drained, f"ScaleDrain{n}", server.endpoint)}
+            row["republish"] = _run_phase("republish", n, drained, f"ScaleRepublish{n}", server.endpoint)
+            row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
+            edited = scratch / f"x{n}-edit.sqlite3"
+            shutil.copyfile(drained, edited)
+            row["edit"] = _run_phase("edit", n, edited, f"ScaleDrain{n}", server.endpoint)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| measure | " + " | ".join(f"×{r['times']}" for r in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+
+    def line(label, cell):
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in rows) + " |")
+
+    line("first bulk drain after the import: tasks, wall / CPU, peak RSS",
+         lambda r: f"{r['drain']['tasks']} tasks, {r['drain']['wall']:.1f} s / {r['drain']['cpu']:.1f} s, "
+                   f"{r['drain']['rss_mb']:.0f} MB")
+    line("full republish into an empty table: items, wall / CPU, peak RSS",
+         lambda r: f"{r['republish']['items']}, {r['republish']['wall']:.1f} s / {r['republish']['cpu']:.1f} s, "
+                   f"{r['republish']['rss_mb']:.0f} MB")
+    line("republish rate / bare BatchWriteItem loop (same items, same run)",
+         lambda r: f"{r['republish']['items'] / r['republish']['wall']:.0f} / "
+                   f"{r['bare']['items'] / r['bare']['wall']:.0f} items/s = "
+                   f"{(r['republish']['items'] / r['republish']['wall']) / (r['bare']['items'] / r['bare']['wall']):.2f}×")
+    line("republish: invalidation items sent", lambda r: str(r["republish"]["invalidation_items"]))
+    line(f"one band edit (`{BAND}`): wall / CPU", lambda r: f"{r['edit']['wall']:.2f} s / {r['edit']['cpu']:.2f} s")
+    line("one band edit: items read / written / invalidation items",
+         lambda r: f"{r['edit']['read']} / {r['edit']['written']} / {r['edit']['invalidation_items']}")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--build"]:
         _build(int(argv[1]))
         return 0
-    raise SystemExit("not built yet")
+    if argv[:1] == ["--phase"]:
+        _environment(Path(os.environ["SCALE_PHASE_DB"]), os.environ["SCALE_PHASE_ENDPOINT"])
+        os.environ["METALFESTS_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-scale-phase-")
+        print(json.dumps(_phase(argv[1], argv[2])))
+        return 0
+    rows = measure([int(a) for a in argv] or [1, 10])
+    print(f"Publishing at scale ({LEGACY.name} ×N, DynamoDB Local, SQLite; one run):\n")
+    print(table(rows))
+    return 0 if all(r["edit"]["failed"] == 0 and r["drain"]["failed"] == 0 for r in rows) else 1
 
 
 if __name__ == "__main__":

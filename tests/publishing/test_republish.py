@@ -34,8 +34,7 @@ def test_republish_writes_then_second_run_writes_nothing(publish_table, table_du
     assert publish_table.dump() == {}
 
     first = run("republish")
-    entities = len(catalog.all_entities())
-    assert f"wrote {len(expected)}, deleted 0" in first and f"{entities}/{entities} records (100%)" in first
+    assert f"wrote {len(expected)}, deleted 0" in first and "records" not in first  # no progress off a terminal
     assert set(table_dump()) == expected
     assert Invalidation.objects.count() == 1
 
