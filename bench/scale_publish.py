@@ -136,8 +136,10 @@ def _timed(function):
 def _phase(name: str, table: str) -> dict:
     """One measurement, in a process of its own (its peak memory is its own)."""
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0)  # a catalog built by an older checkout may lack a migration
     from publishing.models import PublishTask
 
     if name == "drain":
@@ -199,7 +201,9 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str)
 
     env = {**os.environ, "SCALE_PHASE_ENDPOINT": endpoint, "SCALE_PHASE_DB": str(database)}
     out = subprocess.run([sys.executable, "-m", "bench.scale_publish", "--phase", name, table], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"phase {name} at ×{times} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
