@@ -52,15 +52,80 @@ def catalog_path(times: int) -> Path:
 
 
 def build_catalog(times: int) -> Path:
-    """The imported ×`times` catalog (built in a subprocess the first time, then reused)."""
+    """The ×`times` catalog (built the first time, then reused): ×1 imported in a subprocess; ×N
+    copied from it (`SCALE_IMPORT=1`: imported too, from `scale_legacy`'s ×N export)."""
     import subprocess
 
     target = catalog_path(times)
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "bench.scale_publish", "--build", str(times)], cwd=ROOT, check=True)
+    if times == 1 or os.environ.get("SCALE_IMPORT") == "1":
+        subprocess.run([sys.executable, "-m", "bench.scale_publish", "--build", str(times)], cwd=ROOT, check=True)
+    else:
+        _copy(build_catalog(1), target, times)
     return target
+
+
+def _suffixed(snapshot, n: int):
+    """A snapshot of copy n, as `scale_legacy` names it: key `-xn`, name ` (xn)`, lineups at copy n's bands."""
+    from bench.scale import _suffix_key, _suffix_name
+
+    if not snapshot:
+        return snapshot
+    twin = json.loads(snapshot)
+    for field, change in (("key", _suffix_key), ("name", _suffix_name), ("festivalKey", _suffix_key)):
+        if field in twin:
+            twin[field] = change(twin[field], n)
+    for entry in twin.get("bands") or []:
+        entry["key"], entry["name"] = _suffix_key(entry.get("key"), n), _suffix_name(entry.get("name"), n)
+    return json.dumps(twin)
+
+
+def _copy(source: Path, target: Path, times: int) -> None:
+    """×`times` of the imported ×1 catalog, copied in SQL the way `scale_legacy` copies an export
+    (copy n of every band, festival and edition, and of their publish tasks, under suffixed keys;
+    genres and roles once). Publishing reads only the copies' snapshots; their working copies'
+    members, genre links and lineup rows are not copied. Minutes instead of the importer's hour at ×10."""
+    import sqlite3
+
+    from bench.scale import _suffix_key, _suffix_name
+
+    part = target.with_suffix(".part")
+    shutil.copyfile(source, part)
+    db = sqlite3.connect(part)
+    db.row_factory = sqlite3.Row
+
+    def rows(table):
+        return [dict(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY id")]  # noqa: S608 (our table names)
+
+    def insert(table, row) -> int:
+        row = {k: v for k, v in row.items() if k != "id"}
+        cursor = db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+                            list(row.values()))
+        return cursor.lastrowid
+
+    bands, festivals, editions = rows("catalog_band"), rows("catalog_festival"), rows("catalog_edition")
+    tasks = [t for t in rows("publishing_publishtask") if t["kind"] in ("band", "festival", "edition")]
+    for n in range(2, times + 1):
+        ids = {}
+        for kind, table, records in (("band", "catalog_band", bands), ("festival", "catalog_festival", festivals)):
+            for record in records:
+                ids[kind, record["id"]] = insert(table, {
+                    **record, "key": _suffix_key(record["key"], n), "name": _suffix_name(record["name"], n),
+                    "published_snapshot": _suffixed(record["published_snapshot"], n)})
+        for record in editions:
+            ids["edition", record["id"]] = insert("catalog_edition", {
+                **record, "festival_id": ids["festival", record["festival_id"]],
+                "published_snapshot": _suffixed(record["published_snapshot"], n)})
+        for task in tasks:
+            festival, _, year = task["record_key"].partition("/")
+            key = f"{_suffix_key(festival, n)}/{year}" if task["kind"] == "edition" else _suffix_key(task["record_key"], n)
+            insert("publishing_publishtask", {**task, "record_pk": ids[task["kind"], task["record_pk"]], "record_key": key,
+                                              "after": _suffixed(task["after"], n), "before": _suffixed(task["before"], n)})
+    db.commit()
+    db.close()
+    part.rename(target)
 
 
 def _build(times: int) -> None:
@@ -164,7 +229,6 @@ def _phase(name: str, table: str) -> dict:
         catalog = PublicCatalog()
         requests = [{"PutRequest": {"Item": i.serialize()}} for i in catalog.items_for(catalog.all_entities(), rev=1)]
         del catalog
-        _use_table(table)
         client = dynamodb_client()
 
         def loop():
@@ -173,8 +237,20 @@ def _phase(name: str, table: str) -> dict:
                 while pending:
                     pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
+        def fenced():
+            """The same items in bare fenced transactions (99 puts and the fence check), one stream."""
+            fence = {"ConditionCheck": {"TableName": table + "Fenced", "Key": {"PK": {"S": "#FENCE"}, "SK": {"S": "SHARD#0"}},
+                                        "ConditionExpression": "attribute_not_exists(PK)"}}
+            for start in range(0, len(requests), 99):
+                client.transact_write_items(TransactItems=[fence, *({"Put": {"TableName": table + "Fenced",
+                                                                             "Item": r["PutRequest"]["Item"]}}
+                                                                    for r in requests[start:start + 99])])
+
+        _use_table(table)
         _, wall, cpu = _timed(loop)
-        return {"items": len(requests), "wall": wall, "cpu": cpu}
+        _use_table(table + "Fenced")
+        _, fenced_wall, _ = _timed(fenced)
+        return {"items": len(requests), "wall": wall, "cpu": cpu, "fenced_wall": fenced_wall}
     if name == "edit":
         from catalog import services
         from catalog.models import Band
@@ -250,6 +326,9 @@ def table(rows: list[dict]) -> str:
          lambda r: f"{r['republish']['items'] / r['republish']['wall']:.0f} / "
                    f"{r['bare']['items'] / r['bare']['wall']:.0f} items/s = "
                    f"{(r['republish']['items'] / r['republish']['wall']) / (r['bare']['items'] / r['bare']['wall']):.2f}×")
+    line("bare fenced TransactWriteItems loop (99 puts + fence check), same items: rate / bare batch",
+         lambda r: f"{r['bare']['items'] / r['bare']['fenced_wall']:.0f} items/s = "
+                   f"{r['bare']['wall'] / r['bare']['fenced_wall']:.2f}×" if "fenced_wall" in r["bare"] else "—")
     line("republish: invalidation items sent", lambda r: str(r["republish"]["invalidation_items"]))
     line(f"one band edit (`{BAND}`): wall / CPU", lambda r: f"{r['edit']['wall']:.2f} s / {r['edit']['cpu']:.2f} s")
     line("one band edit: items read / written / invalidation items",
