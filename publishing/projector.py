@@ -58,8 +58,29 @@ class Entity:
         return self.partitions()
 
     def covers(self, key: tuple[str, str]) -> bool:
-        return any(pk == key[0] and (sk is None or sk == key[1] or (isinstance(sk, Prefix) and key[1].startswith(sk)))
-                   for pk, sk in self.partitions())
+        return key in self._owned_keys
+
+    @cached_property
+    def _owned_keys(self) -> "KeySet":
+        return KeySet(self.partitions())
+
+
+class KeySet:
+    """Membership of (PK, SK) keys in a list of partitions: whole (None), exact keys and `Prefix`es."""
+
+    def __init__(self, partitions):
+        self.whole, self.exact, self.prefixes = set(), set(), defaultdict(list)
+        for pk, sk in partitions:
+            if sk is None:
+                self.whole.add(pk)
+            elif isinstance(sk, Prefix):
+                self.prefixes[pk].append(sk)
+            else:
+                self.exact.add((pk, sk))
+
+    def __contains__(self, key) -> bool:
+        pk, sk = key
+        return pk in self.whole or key in self.exact or any(sk.startswith(p) for p in self.prefixes.get(pk, ()))
 
 
 def _published(model):

@@ -29,7 +29,8 @@ from read_api import schema
 from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog
 
 IN_CHUNK = 500  # keys per `IN (...)` (SQLite's limit on parameters)
-SEARCH_MAX = 60  # texts searched with LIKE at once; past this, every published snapshot is read
+SEARCH_MAX = 60  # texts searched with LIKE in one query
+SEARCH_ALL = 2000  # past this many texts, every published snapshot is read instead
 
 
 def _chunks(values, size: int = IN_CHUNK):
@@ -45,13 +46,19 @@ def _texts(keys) -> set[str]:
 
 def _mentioning(queryset, keys):
     """Rows of `queryset` whose published snapshot may name one of `keys` (a superset: check each)."""
-    texts = _texts(keys)
+    texts = sorted(_texts(keys))
     if not texts:
         return queryset.none()
-    if len(texts) > SEARCH_MAX:
+    if len(texts) > SEARCH_ALL:
         return queryset
-    text = Cast("published_snapshot", TextField())
-    return queryset.annotate(snapshot_text=text).filter(reduce(or_, (Q(snapshot_text__contains=t) for t in texts)))
+    searched = queryset.annotate(snapshot_text=Cast("published_snapshot", TextField()))
+    if len(texts) <= SEARCH_MAX:
+        return searched.filter(reduce(or_, (Q(snapshot_text__contains=t) for t in texts)))
+    found: set[int] = set()
+    for chunk in _chunks(texts, SEARCH_MAX):
+        found |= set(searched.filter(reduce(or_, (Q(snapshot_text__contains=t) for t in chunk)))
+                     .values_list("pk", flat=True))
+    return queryset.filter(pk__in=found)
 
 
 class ScopedCatalog(PublicCatalog):
@@ -300,7 +307,9 @@ class ScopedCatalog(PublicCatalog):
         return super().entity_items(entity, rev=rev)
 
     def _stored_rows(self, entity: Entity, rows_pk: str) -> int:
-        return sum(1 for k in self.stored if k[0] == rows_pk and k[1] != schema.SUMMARY and entity.covers(k))
+        """The slice's rows stored now (only a slice reads this list's partition: every row read is its own)."""
+        keys = self.stored.by_pk.get(rows_pk, []) if hasattr(self.stored, "by_pk") else list(self.stored)
+        return sum(1 for k in keys if k[0] == rows_pk and k[1] != schema.SUMMARY and entity.covers(k))
 
     def _slice_items(self, entity: Entity, *, rev: int) -> list:
         kind, key = entity.kind, entity.key

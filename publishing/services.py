@@ -13,7 +13,7 @@ from catalog.snapshots import build_snapshot
 
 from . import cdn, conf, invalidation
 from .models import PublishTask
-from .projector import COLLECTIONS, Entity, PublicCatalog, entities_for_task
+from .projector import COLLECTIONS, Entity, KeySet, PublicCatalog, entities_for_task
 from .scoped import ScopedCatalog
 from .writer import (
     TRANSACT_MAX,
@@ -142,12 +142,8 @@ def _counted_first(plan: Plan, entities) -> None:
     """Put first the writes that counts are taken from (slices, the band rows the collections count)
     and the counts themselves: they go out in the first transaction together, so a publish that
     fails half-way never leaves a count out of step with its rows (the retry counts from both)."""
-    counting = [e for e in entities if e.bands or e.kind == COLLECTIONS]
-
-    def counted(key) -> bool:
-        return any(e.covers(key) or (e.kind == COLLECTIONS and key in e.reads()) for e in counting)
-
-    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if counted(k)}
+    counted = KeySet([p for e in entities if e.bands or e.kind == COLLECTIONS for p in e.reads()])
+    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if k in counted}
     if len(plan.first) >= TRANSACT_MAX:
         logger.warning("publishing: %s counted writes span more than one transaction", len(plan.first))
 
@@ -223,7 +219,8 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
                 desired_keys.update(_owned(stored, entity))  # keep what the public sees now
                 continue
             desired_keys.update((i.PK, i.SK) for i in plan.puts)
-            desired_keys.update(k for k in _owned(stored, entity) if k not in set(plan.deletes))
+            stale = set(plan.deletes)
+            desired_keys.update(k for k in _owned(stored, entity) if k not in stale)
             report.desired += len(plan.puts) + plan.unchanged
             report.unchanged += plan.unchanged
             report.put_keys += [(i.PK, i.SK) for i in plan.puts]
