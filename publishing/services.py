@@ -487,6 +487,10 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline
     writer.ensure_fence(keeper.lease.token)
     first, last = min(t.pk for t in tasks), max(t.pk for t in tasks)
     checkpoint = checkpoint_current()
+    if checkpoint is not None and checkpoint.last_task is None:
+        # A republish in progress skipped entities before these tasks' changes: a bulk starts its own.
+        checkpoint.delete()
+        checkpoint = None
     if deadline is not None or checkpoint is not None:
         checkpoint = checkpoint_open(last_task=last)
         report = _rebuild(PublicCatalog(), writer, keeper, checkpoint=checkpoint, deadline=deadline, progress=progress)
