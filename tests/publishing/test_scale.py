@@ -185,3 +185,16 @@ def test_a_bulk_drain_out_of_time_leaves_the_rest_to_the_next_run(publish_table,
     assert not PublishTask.objects.exclude(status=TaskStatus.DONE).exists()
     assert not RebuildCheckpoint.objects.exists()
     assert table_dump() == expected_table()
+
+
+def test_a_bulk_drain_does_not_resume_a_republish_it_did_not_start(publish_table, table_dump, settings):
+    """A republish cut short skipped entities edited since: the bulk of their tasks rebuilds them all."""
+    settings.PUBLISH_BULK_THRESHOLD = 5
+    settings.PUBLISH_REBUILD_CHUNK = 4
+    world = published_world()
+    PublishTask.objects.update(status=TaskStatus.DONE)
+    assert not republish(time_budget=0).complete
+    copies(world, 2)  # queued after the republish passed the first entities
+    assert drain().failed == 0
+    assert not RebuildCheckpoint.objects.exists()
+    assert table_dump() == expected_table()
