@@ -36,7 +36,7 @@ from django.db.models import F, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from . import conf  # noqa: E402
-from .models import DrainLease, PublishTask, TaskStatus  # noqa: E402
+from .models import DrainLease, PublishTask, RebuildCheckpoint, TaskStatus  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -322,11 +322,9 @@ def _due_batch(lease: Lease, cursor: int) -> list[PublishTask]:
 def _drain_bulk(lease: Lease, report: DrainReport, deadline: float | None = None, progress=None) -> bool:
     """Past PUBLISH_BULK_THRESHOLD due tasks, claim them all and apply them with one full rebuild
     (or resume the checkpointed one in progress, for the tasks it covers: later ones wait for it)."""
-    from .services import checkpoint_current, tasks_apply_in_bulk
-
     threshold = conf.get("PUBLISH_BULK_THRESHOLD")
-    checkpoint = checkpoint_current()
-    if checkpoint is not None and checkpoint.last_task is not None:
+    checkpoint = RebuildCheckpoint.objects.filter(last_task__isnull=False).first()
+    if checkpoint is not None:
         ids = list(due_tasks(lease).filter(id__lte=checkpoint.last_task).values_list("id", flat=True))
     else:
         ids = list(due_tasks(lease).values_list("id", flat=True)[: threshold + 1])
@@ -343,6 +341,8 @@ def _drain_bulk(lease: Lease, report: DrainReport, deadline: float | None = None
     tasks = list(PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder))
     if not tasks:
         return False
+    from .services import tasks_apply_in_bulk
+
     try:
         outcome, failed = tasks_apply_in_bulk(tasks, keeper=LeaseKeeper(lease), deadline=deadline, progress=progress)
     except Exception as exc:
@@ -412,10 +412,9 @@ LAMBDA_MARGIN_SECONDS = 10.0
 def lambda_drain(event, context):
     """Entry point of the scheduled Lambda (Zappa `events`): drain the outbox once, within the invocation's time."""
     budget = _lambda_budget(context)
-    from .services import LeaseBusy, checkpoint_current, republish
+    if RebuildCheckpoint.objects.filter(last_task__isnull=True).exists():  # a republish in progress: carry it on
+        from .services import LeaseBusy, republish
 
-    checkpoint = checkpoint_current()
-    if checkpoint is not None and checkpoint.last_task is None:  # a republish in progress: carry it on first
         try:
             rebuilt = republish(wait_for_lease=0.0, time_budget=budget)
         except LeaseBusy:
