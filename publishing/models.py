@@ -116,3 +116,23 @@ class Invalidation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller_reference}: {len(self.items)} items"
+
+
+class RebuildCheckpoint(models.Model):
+    """How far a full rebuild got: one that runs out of time (a Lambda) stops after a whole chunk of
+    entities and the next run resumes after `last_entity`; deleted once the rebuild completes.
+
+    A bulk drain's rebuild covers the tasks up to `last_task`; later tasks wait until it completes.
+    """
+
+    name = models.CharField(max_length=50, unique=True, default="rebuild")
+    last_entity = models.CharField(max_length=400, blank=True, help_text="kind, tab, key of the last entity written.")
+    entities_done = models.PositiveIntegerField(default=0)
+    items_written = models.PositiveIntegerField(default=0)
+    runs = models.PositiveIntegerField(default=0, help_text="Invocations so far.")
+    last_task = models.BigIntegerField(null=True, blank=True, help_text="A bulk drain: the last task id it covers.")
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"rebuild: {self.entities_done} entities done, after {self.last_entity or '(start)'}"

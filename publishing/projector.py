@@ -20,20 +20,67 @@ from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
 from read_api import schema
 
+from .writer import Prefix
+
 FESTIVAL, BAND, GENRE, ROLE, COLLECTIONS = "festival", "band", "genre", "role", "collections"
 MODELS = {"genre": Genre, "role": Role, "band": Band, "festival": Festival}
 
 
 @dataclass(frozen=True, order=True)
 class Entity:
-    kind: str  # festival (its items or, for a former key, its redirect), band, genre, role, collections
+    """What one publish rebuilds: a festival (its items or, for a former key, its redirect), a band,
+    a genre, a role or the collection counts. A genre or role with `bands` is a *slice*: its own
+    item, row and count, and only these bands' rows in its list (a band edit touches no other row).
+    The collection counts with `bands` also read those bands' rows in the band list (to count the change)."""
+
+    kind: str
     key: str = ""
+    bands: tuple[str, ...] = ()
 
     def partitions(self) -> list[tuple[str, str | None]]:
-        """Where this entity's items live in the table (whole partitions or exact keys)."""
+        """Where this entity's items live in the table: whole partitions (None), exact keys or `Prefix`es."""
         if self.kind == COLLECTIONS:
             return [(pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS]
+        if self.bands and self.kind == GENRE:
+            rows = schema.genre_bands_pk(self.key)
+            return [(schema.genre_pk(self.key), schema.METADATA), (schema.GENRES_PK, schema.genre_row_sk(self.key)),
+                    (rows, schema.SUMMARY), *((rows, schema.band_row_sk(b)) for b in self.bands)]
+        if self.bands and self.kind == ROLE:
+            rows = schema.role_members_pk(self.key)
+            return [(schema.role_pk(self.key), schema.METADATA), (schema.ROLES_PK, schema.role_row_sk(self.key)),
+                    (rows, schema.SUMMARY), *((rows, Prefix(f"{schema.MEMBER_PREFIX}{b}#")) for b in self.bands)]
         return builders.owned_partitions(self.kind, self.key)
+
+    def reads(self) -> list[tuple[str, str | None]]:
+        """What a publish of this entity reads: its own items, and for the counts the rows they count."""
+        if self.kind == COLLECTIONS:
+            return [*self.partitions(), *((schema.BANDS_PK, schema.band_row_sk(b)) for b in self.bands)]
+        return self.partitions()
+
+    def covers(self, key: tuple[str, str]) -> bool:
+        return key in self._owned_keys
+
+    @cached_property
+    def _owned_keys(self) -> "KeySet":
+        return KeySet(self.partitions())
+
+
+class KeySet:
+    """Membership of (PK, SK) keys in a list of partitions: whole (None), exact keys and `Prefix`es."""
+
+    def __init__(self, partitions):
+        self.whole, self.exact, self.prefixes = set(), set(), defaultdict(list)
+        for pk, sk in partitions:
+            if sk is None:
+                self.whole.add(pk)
+            elif isinstance(sk, Prefix):
+                self.prefixes[pk].append(sk)
+            else:
+                self.exact.add((pk, sk))
+
+    def __contains__(self, key) -> bool:
+        pk, sk = key
+        return pk in self.whole or key in self.exact or any(sk.startswith(p) for p in self.prefixes.get(pk, ()))
 
 
 def _published(model):
@@ -64,6 +111,9 @@ class PublicCatalog:
         self._resolvers = {name: _KeyResolver(model) for name, model in MODELS.items()}
 
     # --- key resolution -----------------------------------------------------------------------
+    def load(self, kind: str, keys) -> None:
+        """Everything is loaded already (`ScopedCatalog` loads what is asked for)."""
+
     def resolve(self, kind: str, key: str | None) -> str | None:
         """The current public key of whatever record held `key` (now or before a rename), if public."""
         if key is None:
@@ -168,12 +218,15 @@ class PublicCatalog:
     def _band_rows(self) -> dict[str, dict]:
         return {key: builders.band_row(self.band_detail(key), self.band_festivals(key)) for key in self.bands}
 
+    def band_row(self, key: str) -> dict:
+        return self._band_rows[key]
+
     @cached_property
     def _genre_bands(self) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = defaultdict(list)
         for key in sorted(self.bands):
             for genre_key in self.band_detail(key)["band"]["genreKeys"]:
-                found[genre_key].append(self._band_rows[key])
+                found[genre_key].append(self.band_row(key))
         return found
 
     @cached_property
@@ -198,6 +251,8 @@ class PublicCatalog:
     # --- items --------------------------------------------------------------------------------
     def entity_items(self, entity: Entity, *, rev: int) -> list:
         kind, key = entity.kind, entity.key
+        if entity.bands and kind in (GENRE, ROLE):  # a slice: the whole entity's items that it covers
+            return [i for i in self.entity_items(Entity(kind, key), rev=rev) if entity.covers((i.PK, i.SK))]
         if kind == FESTIVAL:
             if key in self.festivals:
                 return builders.festival_items(self.festival_detail(key), rev=rev)
@@ -238,6 +293,13 @@ class PublicCatalog:
         return built
 
     # --- what a change touches ----------------------------------------------------------------
+    def bands_naming(self, kind: str, keys: set[str]) -> set[str]:
+        """Public bands whose snapshot names one of the genre or role `keys` (as approved)."""
+        if kind == GENRE:
+            return {b for b, s in self.bands.items() if keys & set(s.get("genreKeys") or [])}
+        return {b for b, s in self.bands.items()
+                if any(keys & set(m.get("roleKeys") or []) for m in s.get("members") or [])}
+
     def festivals_listing(self, band_keys: set[str]) -> set[str]:
         """Public festivals with an edition whose lineup names one of `band_keys` (any former key)."""
         found = set()
@@ -286,10 +348,15 @@ class _KeyResolver:
 
 
 def entities_for_task(task, catalog: PublicCatalog) -> set[Entity]:
-    """Every entity whose items may change because of this task: the record's, and all that embed it."""
+    """Every entity whose items may change because of this task: the record's, and all that embed it.
+
+    Genres and roles that change only because of a band's row in their lists come back as slices
+    of those bands (`Entity.bands`); the collection counts carry every band rebuilt.
+    """
     before, after = task.before or {}, task.after or {}
     kind, pk = task.kind, task.record_pk
-    entities = {Entity(COLLECTIONS)}
+    entities = set()
+    touched: dict[tuple[str, str], set[str]] = defaultdict(set)  # (genre|role, key) → bands whose rows change
 
     if kind == "edition":
         current = Edition.objects.filter(pk=pk).select_related("festival").first()
@@ -300,7 +367,7 @@ def entities_for_task(task, catalog: PublicCatalog) -> set[Entity]:
         entities |= {Entity(FESTIVAL, k) for k in festival_keys if k}
         entities |= {Entity(FESTIVAL, c) for k in festival_keys if (c := catalog.resolve("festival", k))}
         entities |= {Entity(BAND, k) for k in catalog.lineup_bands(snapshots)}
-        return _with_band_dependents(entities, catalog)
+        return _scoped(entities, touched, catalog)
 
     keys = {k for k in (before.get("key"), after.get("key"), task.previous_key, task.record_key) if k}
     keys |= catalog.keys_ever(kind, pk)
@@ -310,32 +377,38 @@ def entities_for_task(task, catalog: PublicCatalog) -> set[Entity]:
         keys.add(current.key)
     entities |= {Entity(kind, k) for k in keys}
 
-    if kind == "genre":
-        entities |= {Entity(BAND, b) for b, s in catalog.bands.items() if keys & set(s.get("genreKeys") or [])}
-    elif kind == "role":
-        entities |= {
-            Entity(BAND, b) for b, s in catalog.bands.items()
-            if any(keys & set(m.get("roleKeys") or []) for m in s.get("members") or [])
-        }
+    if kind in ("genre", "role"):
+        entities |= {Entity(BAND, b) for b in catalog.bands_naming(kind, keys)}
     elif kind == "band":
+        catalog.load(BAND, keys)
         for snapshot in (before, after, current_snapshot or {}):
-            entities |= {Entity(GENRE, g) for g in catalog._resolved_list("genre", snapshot.get("genreKeys"))}
+            for g in catalog._resolved_list("genre", snapshot.get("genreKeys")):
+                touched[(GENRE, g)] |= keys
             for member in snapshot.get("members") or []:
-                entities |= {Entity(ROLE, r) for r in catalog._resolved_list("role", member.get("roleKeys"))}
+                for r in catalog._resolved_list("role", member.get("roleKeys")):
+                    touched[(ROLE, r)] |= keys
         entities |= {Entity(FESTIVAL, f) for f in catalog.festivals_listing(keys)}
     elif kind == "festival":
         editions = list(Edition.objects.filter(festival_id=pk).values_list("published_snapshot", flat=True))
         entities |= {Entity(BAND, b) for b in catalog.lineup_bands([*editions, *(task.related_before or [])])}
         entities |= {Entity(FESTIVAL, a) for a in FestivalAlias.objects.filter(festival_id=pk).values_list("key", flat=True)}
-    return _with_band_dependents(entities, catalog)
+    return _scoped(entities, touched, catalog)
 
 
-def _with_band_dependents(entities: set[Entity], catalog: PublicCatalog) -> set[Entity]:
-    """A band's row is embedded in its genres' lists (festival count, genre names) and its
-    members in its roles' lists (band name, role keys): a rebuilt band rebuilds those too."""
-    for entity in list(entities):
-        if entity.kind == BAND and entity.key in catalog.bands:
-            detail = catalog.band_detail(entity.key)
-            entities |= {Entity(GENRE, g) for g in detail["band"]["genreKeys"]}
-            entities |= {Entity(ROLE, r) for m in detail["band"]["members"] for r in m["roleKeys"]}
-    return entities
+def _scoped(entities: set[Entity], touched: dict, catalog: PublicCatalog) -> set[Entity]:
+    """A band's row is embedded in its genres' lists (festival count, genre names) and its members
+    in its roles' lists (band name, role keys): a rebuilt band rebuilds its rows there (a slice of
+    each), unless the whole genre or role is rebuilt anyway. The counts see every rebuilt band."""
+    band_keys = sorted(e.key for e in entities if e.kind == BAND)
+    catalog.load(BAND, band_keys)
+    for key in band_keys:
+        if key in catalog.bands:
+            detail = catalog.band_detail(key)
+            for g in detail["band"]["genreKeys"]:
+                touched[(GENRE, g)].add(key)
+            for r in {r for m in detail["band"]["members"] for r in m["roleKeys"]}:
+                touched[(ROLE, r)].add(key)
+    whole = {(e.kind, e.key) for e in entities}
+    entities |= {Entity(kind, key, tuple(sorted(bands))) for (kind, key), bands in touched.items()
+                 if (kind, key) not in whole}
+    return entities | {Entity(COLLECTIONS, bands=tuple(band_keys))}

@@ -6,14 +6,25 @@ Each is called alike by the worker, the management commands and the admin.
 import json
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 
 from catalog.snapshots import build_snapshot
 
 from . import cdn, conf, invalidation
 from .models import PublishTask
-from .projector import Entity, PublicCatalog, entities_for_task
-from .writer import TRANSACT_MAX, TRANSACT_MAX_BYTES, FenceAhead, Plan, Writer, delete_operation, put_operation
+from .projector import COLLECTIONS, Entity, KeySet, PublicCatalog, entities_for_task
+from .scoped import ScopedCatalog
+from .writer import (
+    TRANSACT_MAX,
+    TRANSACT_MAX_BYTES,
+    FenceAhead,
+    Plan,
+    Prefix,
+    Writer,
+    delete_operation,
+    put_operation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +37,7 @@ class TaskOutcome:
     items_stale: int = 0
     invalidation_items: list[str] = field(default_factory=list)
     changed_paths: list[str] = field(default_factory=list)
+    complete: bool = True  # a checkpointed bulk rebuild that ran out of time: resumed by the next drain
 
 
 def _partitions(entities) -> list[tuple[str, str | None]]:
@@ -60,6 +72,8 @@ def _owned(stored: StoredIndex, entity: Entity) -> list:
     for pk, sk in entity.partitions():
         if sk is None:
             found += stored.by_pk.get(pk, [])
+        elif isinstance(sk, Prefix):
+            found += [k for k in stored.by_pk.get(pk, []) if k[1].startswith(sk)]
         elif (pk, sk) in stored:
             found.append((pk, sk))
     return found
@@ -92,9 +106,11 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
     left as it is; the others are written, then PublishRefused names it and the task fails.
     """
     writer = writer or Writer()
-    catalog = PublicCatalog()
+    catalog = ScopedCatalog()
     entities = entities_for_task(task, catalog)
-    stored = StoredIndex(writer.read(_partitions(entities)))
+    # Consistent reads: the counts of this publish start from what the last one wrote.
+    stored = StoredIndex(writer.read([p for entity in sorted(entities) for p in entity.reads()], consistent=True))
+    catalog.stored = stored
     plan, failures = Plan(), {}
     for entity in sorted(entities):
         part, _, reason = _entity_plan(catalog, entity, stored, token=token, rev=token)
@@ -105,6 +121,7 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         plan.deletes += part.deletes
         plan.stale += part.stale
         plan.unchanged += part.unchanged
+    _counted_first(plan, entities)
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
     answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
@@ -119,6 +136,16 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
         items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
     )
+
+
+def _counted_first(plan: Plan, entities) -> None:
+    """Put first the writes that counts are taken from (slices, the band rows the collections count)
+    and the counts themselves: they go out in the first transaction together, so a publish that
+    fails half-way never leaves a count out of step with its rows (the retry counts from both)."""
+    counted = KeySet([p for e in entities if e.bands or e.kind == COLLECTIONS for p in e.reads()])
+    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if k in counted}
+    if len(plan.first) >= TRANSACT_MAX:
+        logger.warning("publishing: %s counted writes span more than one transaction", len(plan.first))
 
 
 # --- republish ------------------------------------------------------------------------------------
@@ -137,6 +164,8 @@ class RepublishReport:
     put_keys: list = field(default_factory=list)
     delete_keys: list = field(default_factory=list)
     failures: dict = field(default_factory=dict)  # Entity → why it was not published (the rest was)
+    complete: bool = True  # False: a checkpointed rebuild ran out of time; the next run resumes it
+    resumed_after: str = ""
 
     @property
     def failed(self) -> list[str]:
@@ -147,8 +176,12 @@ class LeaseBusy(RuntimeError):
     """A worker is applying tasks; republish waits for no one and asks to be run again."""
 
 
+def _entity_mark(entity: Entity) -> str:
+    return f"{entity.kind}\t{entity.key}"
+
+
 def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = False, progress=None,
-             before_write=None) -> RepublishReport:
+             before_write=None, checkpoint=None, deadline: float | None = None) -> RepublishReport:
     """Project every entity and write what changed to the table through fenced transactions.
 
     Entities are projected one after another while writer threads send the full transactions
@@ -157,6 +190,11 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
     bulk drain saves what to invalidate). An entity that cannot be published is recorded in
     `failures` and its stored items are left alone (not deleted). The lease is renewed as the
     work goes (`keeper.tick()`), and writing stops once it is lost.
+
+    With a `checkpoint` (a RebuildCheckpoint) the rebuild is resumable: it skips the entities an
+    earlier run wrote, deletes each entity's own stale items with its writes, records its progress
+    after every whole chunk of entities (all written), and past `deadline` (time.monotonic) stops
+    there with `report.complete` False. Items no public entity owns are deleted once it completes.
     """
     keeper.tick()
     stored = StoredIndex(writer.scan())
@@ -164,10 +202,16 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
     entities = sorted(catalog.all_entities())
     report = RepublishReport(stored=len(stored), dry_run=dry_run)
     desired_keys: set = set()
+    deleted: set = set()
     answers: set[str] = set()
     held: list = []
+    resume_after = checkpoint.last_entity if checkpoint is not None else ""
+    chunk = conf.get("PUBLISH_REBUILD_CHUNK")
     with BatchPipeline(writer, token=keeper.lease.token, alive=keeper.alive, enabled=not dry_run) as pipeline:
         for done, entity in enumerate(entities, 1):
+            if resume_after and _entity_mark(entity) <= resume_after:
+                desired_keys.update(_owned(stored, entity))  # written by an earlier run
+                continue
             keeper.tick()
             plan, serialised, reason = _entity_plan(catalog, entity, stored, token=keeper.lease.token)
             if reason:
@@ -175,8 +219,8 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
                 desired_keys.update(_owned(stored, entity))  # keep what the public sees now
                 continue
             desired_keys.update((i.PK, i.SK) for i in plan.puts)
-            deleted = set(plan.deletes)
-            desired_keys.update(k for k in _owned(stored, entity) if k not in deleted)
+            stale = set(plan.deletes)
+            desired_keys.update(k for k in _owned(stored, entity) if k not in stale)
             report.desired += len(plan.puts) + plan.unchanged
             report.unchanged += plan.unchanged
             report.put_keys += [(i.PK, i.SK) for i in plan.puts]
@@ -185,22 +229,57 @@ def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = 
                 pipeline.put(serialised)
             else:
                 held += serialised
+            if checkpoint is not None:  # an entity's own stale items go with its writes: nothing is left for later
+                pipeline.delete(plan.deletes)
+                deleted.update(plan.deletes)
             if progress is not None:
                 progress(done, len(entities))
-        report.delete_keys = sorted(k for k in stored if k not in desired_keys)
+            if checkpoint is not None and not dry_run and (done % chunk == 0 or done == len(entities)):
+                pipeline.flush()  # every write so far has committed: safe to skip these entities next time
+                _checkpoint_save(checkpoint, entity, done, len(report.put_keys))
+                if deadline is not None and time.monotonic() >= deadline and done < len(entities):
+                    report.complete = False
+                    break
+        report.delete_keys = sorted(k for k in stored if k not in desired_keys) if report.complete else []
+        if checkpoint is not None:
+            report.delete_keys = sorted({*report.delete_keys, *deleted})
         report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
         answers |= invalidation.answers_for_changes([], report.delete_keys, stored)
         report.changed_paths = sorted(answers)
         if before_write is not None:
             before_write(report)
             pipeline.put(held)
-        pipeline.delete(report.delete_keys)
+        pipeline.delete([k for k in report.delete_keys if k not in deleted])
         keeper.tick()
     return report
 
 
+def _checkpoint_save(checkpoint, entity: Entity, done: int, written: int) -> None:
+    checkpoint.last_entity, checkpoint.entities_done = _entity_mark(entity), done
+    type(checkpoint).objects.filter(pk=checkpoint.pk).update(
+        last_entity=checkpoint.last_entity, entities_done=done, items_written=checkpoint.items_written + written)
+
+
+def checkpoint_open(*, last_task: int | None = None):
+    """The rebuild in progress (resumed), or a new one; counts this run."""
+    from django.db.models import F
+
+    from .models import RebuildCheckpoint
+
+    checkpoint, created = RebuildCheckpoint.objects.get_or_create(name="rebuild", defaults={"last_task": last_task})
+    RebuildCheckpoint.objects.filter(pk=checkpoint.pk).update(runs=F("runs") + 1)
+    checkpoint.refresh_from_db()
+    return checkpoint
+
+
+def checkpoint_current():
+    from .models import RebuildCheckpoint
+
+    return RebuildCheckpoint.objects.filter(name="rebuild").first()
+
+
 def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = None,
-              wait_for_lease: float = 30.0) -> RepublishReport:
+              wait_for_lease: float = 30.0, time_budget: float | None = None, restart: bool = False) -> RepublishReport:
     """Rebuild the whole table from the approved snapshots: write what is missing or different,
     delete what is no longer published, invalidate what changed. Holds (and renews) the drain
     lease meanwhile; every write is fenced by its token (stops with Fenced once it is lost).
@@ -208,10 +287,15 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
     A record that cannot be published is left as it is in the table, the rest is written, and
     it is named in `report.failures` and kept as a failed publish task (admin, health, retried).
     `progress(done, total)` counts entities.
+
+    With `time_budget` (seconds) the rebuild is checkpointed and stops in time (`report.complete`
+    False); the next call (or the scheduled worker, `worker.lambda_drain`) resumes it, as does any
+    republish while a checkpoint exists, unless `restart`. Each run invalidates what it wrote.
     """
     from .worker import LeaseKeeper, acquire_waiting, lease_adopt, lease_release, new_worker_id
 
     writer = writer or Writer()
+    deadline = time.monotonic() + time_budget if time_budget is not None else None
     lease = acquire_waiting(f"republish:{new_worker_id()}", wait_for_lease)
     if lease is None:
         raise LeaseBusy("a worker holds the publishing lease; try again in a moment")
@@ -225,8 +309,19 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
                     raise
                 writer.ensure_fence(lease.token)
         keeper.tick()
+        checkpoint = None
+        if not dry_run:
+            if restart and (current := checkpoint_current()) is not None:
+                current.delete()
+            if time_budget is not None or checkpoint_current() is not None:
+                checkpoint = checkpoint_open()
         catalog = PublicCatalog()
-        report = _rebuild(catalog, writer, keeper, dry_run=dry_run, progress=progress)
+        report = _rebuild(catalog, writer, keeper, dry_run=dry_run, progress=progress, checkpoint=checkpoint,
+                          deadline=deadline)
+        if checkpoint is not None:
+            report.resumed_after = checkpoint.last_entity if report.complete else ""
+            if report.complete:
+                checkpoint.delete()
         if not dry_run:
             report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
             cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",
@@ -326,6 +421,19 @@ class BatchPipeline:
                     self.writer.write_fenced(chunk, token=self.token, shard=stream, alive=self.alive)
                 except BaseException as exc:  # re-raised in the caller's thread
                     self.error = exc
+            self.queue.task_done()
+        self.queue.task_done()
+
+    def flush(self) -> None:
+        """Send what is buffered and wait until every transaction handed over has committed."""
+        if not self.enabled:
+            return
+        if self.buffer:
+            self.queue.put(self.buffer)
+            self.buffer, self.buffer_bytes = [], 0
+        self.queue.join()
+        if self.error is not None:
+            raise self.error
 
     def _add(self, operations: list) -> None:
         if not self.enabled:
@@ -362,15 +470,40 @@ class BatchPipeline:
         return False
 
 
-def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None):
+def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline: float | None = None,
+                        progress=None):
     """Apply many tasks at once (a bulk import queued hundreds) by one rebuild of every entity.
 
     Every task only says "recompute what this record touches from the current state", so a
     full rebuild under the lease covers them all, and costs one projection instead of one
     per task. As for a single task, what to invalidate is saved on the tasks before writing.
     A record that cannot be published fails its own task(s) only: returns (outcome, failed tasks).
+
+    With a `deadline` (or a checkpointed bulk rebuild in progress) the rebuild is checkpointed
+    instead: it stops in time with `outcome.complete` False, the tasks stay claimed, and the next
+    drain resumes it; each run invalidates what it wrote.
     """
     writer = writer or Writer()
+    writer.ensure_fence(keeper.lease.token)
+    first, last = min(t.pk for t in tasks), max(t.pk for t in tasks)
+    checkpoint = checkpoint_current()
+    if checkpoint is not None and checkpoint.last_task is None:
+        # A republish in progress skipped entities before these tasks' changes: a bulk starts its own.
+        checkpoint.delete()
+        checkpoint = None
+    if deadline is not None or checkpoint is not None:
+        checkpoint = checkpoint_open(last_task=last)
+        report = _rebuild(PublicCatalog(), writer, keeper, checkpoint=checkpoint, deadline=deadline, progress=progress)
+        items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
+        cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}-run{checkpoint.runs}",
+                       task=min(tasks, key=lambda t: t.pk), changed_paths=report.changed_paths)
+        if not report.complete:
+            return TaskOutcome(items_written=report.puts, items_deleted=report.deletes, complete=False), []
+        checkpoint.delete()
+        failed = failures_record(report.failures, tasks=tasks)
+        return TaskOutcome(items_written=checkpoint.items_written + report.puts, items_deleted=report.deletes,
+                           items_unchanged=report.unchanged, invalidation_items=items,
+                           changed_paths=report.changed_paths), failed
     saved = {}
 
     def save_invalidation(report: RepublishReport) -> None:
@@ -381,9 +514,7 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None):
         PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
             invalidation_items=saved["items"], changed_paths=saved["answers"])
 
-    writer.ensure_fence(keeper.lease.token)
-    report = _rebuild(PublicCatalog(), writer, keeper, before_write=save_invalidation)
-    first, last = min(t.pk for t in tasks), max(t.pk for t in tasks)
+    report = _rebuild(PublicCatalog(), writer, keeper, before_write=save_invalidation, progress=progress)
     cdn.invalidate(saved["items"], scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk),
                    changed_paths=saved["answers"])
     failed = failures_record(report.failures, tasks=tasks)

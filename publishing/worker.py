@@ -36,7 +36,7 @@ from django.db.models import F, Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from . import conf  # noqa: E402
-from .models import DrainLease, PublishTask, TaskStatus  # noqa: E402
+from .models import DrainLease, PublishTask, RebuildCheckpoint, TaskStatus  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -254,12 +254,13 @@ class DrainReport:
     failed: int = 0
     blocked: int = 0
     lease_busy: bool = False
+    rebuild_pending: int = 0  # tasks of a bulk rebuild that stopped for time at a checkpoint (resumed next)
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
             "applied": self.applied, "failed": self.failed, "blocked": self.blocked,
-            "lease_busy": self.lease_busy, "errors": self.errors[:10],
+            "lease_busy": self.lease_busy, "rebuild_pending": self.rebuild_pending, "errors": self.errors[:10],
         }
 
 
@@ -270,11 +271,14 @@ def _default_apply(task: PublishTask, *, token: int):
 
 
 def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_for_lease: float = 0.0,
-          apply=None, max_passes: int = 20, time_budget: float | None = None) -> DrainReport:
+          apply=None, max_passes: int = 20, time_budget: float | None = None, progress=None) -> DrainReport:
     """Apply every due task, in id order, under the lease; failures are recorded and retried later.
 
     Returns at once (`lease_busy`) when another worker holds the lease: that worker
     looks again for new tasks after releasing it, so nothing committed meanwhile waits.
+    With `time_budget` (seconds) it stops in time: between tasks, or for a bulk of tasks at a
+    checkpoint of its rebuild, which the next drain resumes (`report.rebuild_pending`).
+    `progress(done, total)` counts tasks (entities for a bulk rebuild).
     """
     holder = worker_id or new_worker_id()
     bulk = apply is None  # an injected `apply` (tests) always goes task by task
@@ -287,15 +291,15 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
             report.lease_busy = True
             return report
         try:
-            if bulk and max_tasks is None and _drain_bulk(lease, report):
+            if bulk and max_tasks is None and _drain_bulk(lease, report, deadline, progress):
                 blocked = set()
             else:
-                blocked = _drain_pass(lease, apply, report, max_tasks, deadline)
+                blocked = _drain_pass(lease, apply, report, max_tasks, deadline, progress)
         finally:
             lease_release(lease)
         if max_tasks is not None and report.applied + report.failed >= max_tasks:
             break
-        if deadline is not None and time.monotonic() >= deadline:
+        if report.rebuild_pending or (deadline is not None and time.monotonic() >= deadline):
             break
         # A task committed while we held the lease (its own drain found the lease busy,
         # or it committed with an id below our cursor): look again.
@@ -315,13 +319,18 @@ def _due_batch(lease: Lease, cursor: int) -> list[PublishTask]:
     return list(due_tasks(lease).filter(id__gt=cursor)[:100])
 
 
-def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
-    """Past PUBLISH_BULK_THRESHOLD due tasks, claim them all and apply them with one full rebuild."""
+def _drain_bulk(lease: Lease, report: DrainReport, deadline: float | None = None, progress=None) -> bool:
+    """Past PUBLISH_BULK_THRESHOLD due tasks, claim them all and apply them with one full rebuild
+    (or resume the checkpointed one in progress, for the tasks it covers: later ones wait for it)."""
     threshold = conf.get("PUBLISH_BULK_THRESHOLD")
-    ids = list(due_tasks(lease).values_list("id", flat=True)[: threshold + 1])
-    if len(ids) <= threshold:
-        return False
-    ids = list(due_tasks(lease).values_list("id", flat=True))
+    checkpoint = RebuildCheckpoint.objects.filter(last_task__isnull=False).first()
+    if checkpoint is not None:
+        ids = list(due_tasks(lease).filter(id__lte=checkpoint.last_task).values_list("id", flat=True))
+    else:
+        ids = list(due_tasks(lease).values_list("id", flat=True)[: threshold + 1])
+        if len(ids) <= threshold:
+            return False
+        ids = list(due_tasks(lease).values_list("id", flat=True))
     claimable = Q(status__in=[TaskStatus.PENDING, TaskStatus.FAILED]) | Q(
         status=TaskStatus.RUNNING, claimed_at__lt=lease.acquired_at
     )
@@ -330,16 +339,21 @@ def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
             status=TaskStatus.RUNNING, claimed_by=lease.holder, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     tasks = list(PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder))
+    if not tasks:
+        return False
     from .services import tasks_apply_in_bulk
 
     try:
-        outcome, failed = tasks_apply_in_bulk(tasks, keeper=LeaseKeeper(lease))
+        outcome, failed = tasks_apply_in_bulk(tasks, keeper=LeaseKeeper(lease), deadline=deadline, progress=progress)
     except Exception as exc:
         for task in tasks:
             task_fail(task, exc, holder=lease.holder)
         report.failed += len(tasks)
         report.errors.append(f"{len(tasks)} tasks applied together: {type(exc).__name__}: {exc}")
         logger.warning("publishing: bulk of %s tasks failed: %s", len(tasks), exc)
+        return True
+    if not outcome.complete:  # stopped for time at a checkpoint: the tasks stay claimed, the next drain resumes
+        report.rebuild_pending = len(tasks)
         return True
     failed_ids = {t.pk for t in failed}
     PublishTask.objects.filter(status=TaskStatus.RUNNING, claimed_by=lease.holder).exclude(pk__in=failed_ids).update(
@@ -355,7 +369,7 @@ def _drain_bulk(lease: Lease, report: DrainReport) -> bool:
     return True
 
 
-def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=None) -> set[int]:
+def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=None, progress=None) -> set[int]:
     """Apply due tasks in id order; return the ids left waiting behind an earlier task of their record."""
     cursor = 0
     blocked: set[int] = set()
@@ -388,6 +402,8 @@ def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=No
             else:
                 task_done(task, outcome, holder=lease.holder)
                 report.applied += 1
+            if progress is not None:
+                progress(report.applied + report.failed, None)
 
 
 LAMBDA_MARGIN_SECONDS = 10.0
@@ -395,6 +411,26 @@ LAMBDA_MARGIN_SECONDS = 10.0
 
 def lambda_drain(event, context):
     """Entry point of the scheduled Lambda (Zappa `events`): drain the outbox once, within the invocation's time."""
-    remaining = context.get_remaining_time_in_millis() / 1000 if hasattr(context, "get_remaining_time_in_millis") else None
-    budget = max(remaining - LAMBDA_MARGIN_SECONDS, 1.0) if remaining is not None else None
+    budget = _lambda_budget(context)
+    if RebuildCheckpoint.objects.filter(last_task__isnull=True).exists():  # a republish in progress: carry it on
+        from .services import LeaseBusy, republish
+
+        try:
+            rebuilt = republish(wait_for_lease=0.0, time_budget=budget)
+        except LeaseBusy:
+            return {"lease_busy": True}
+        return {"republish": "complete" if rebuilt.complete else "resumes next run", "written": rebuilt.puts}
     return drain(wait_for_lease=0.0, time_budget=budget).as_dict()
+
+
+def _lambda_budget(context) -> float | None:
+    remaining = context.get_remaining_time_in_millis() / 1000 if hasattr(context, "get_remaining_time_in_millis") else None
+    return max(remaining - LAMBDA_MARGIN_SECONDS, 1.0) if remaining is not None else None
+
+
+def lambda_republish(event, context):
+    """Start (or carry on) a full rebuild within this invocation; the scheduled drain resumes it after."""
+    from .services import republish
+
+    rebuilt = republish(wait_for_lease=5.0, time_budget=_lambda_budget(context), restart=bool(event.get("restart")))
+    return {"complete": rebuilt.complete, "written": rebuilt.puts, "deleted": rebuilt.deletes}

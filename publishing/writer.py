@@ -32,7 +32,8 @@ FENCE_PK = "#FENCE"
 FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
-_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK", "ExpressionAttributeNames": {"#rev": "rev"}}
+_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, #count",
+               "ExpressionAttributeNames": {"#rev": "rev", "#count": "count"}}
 _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
 
@@ -106,11 +107,16 @@ def table_name() -> str:
 Key = tuple[str, str]
 
 
+class Prefix(str):
+    """A sort key prefix: (PK, Prefix(p)) names the items of PK whose SK starts with p."""
+
+
 @dataclass(frozen=True)
 class Stored:
     content_hash: str
     rev: int
     listing: str | None = None  # a band row's GSI3PK: the reviewed or unreviewed list it shows in
+    count: int | None = None  # a summary's count: an incremental publish counts from it
 
 
 @dataclass
@@ -119,6 +125,7 @@ class Plan:
     deletes: list[Key] = field(default_factory=list)
     unchanged: int = 0
     stale: list[Key] = field(default_factory=list)  # a newer rev is stored: not ours to change
+    first: set[Key] = field(default_factory=set)  # written first, together (counts and the rows counted)
 
 
 @dataclass
@@ -133,8 +140,9 @@ def _key(attrs: dict) -> Key:
 
 
 def _stored(attrs: dict) -> Stored:
+    count = attrs.get("count", {}).get("N")
     return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
-                  attrs.get("GSI3PK", {}).get("S"))
+                  attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None)
 
 
 def _key_attrs(key: Key) -> dict:
@@ -149,22 +157,31 @@ class Writer:
     def __init__(self, *, client=None, table: str | None = None):
         self.client = client or dynamodb_client()
         self.table = table or table_name()
+        self.items_read = 0  # by `read` (the benchmarks report it)
 
     # --- reading what is stored -----------------------------------------------------------------
-    def read(self, partitions) -> dict[Key, Stored]:
-        """Stored hash and rev of every item in these (PK, None) partitions and (PK, SK) keys."""
+    def read(self, partitions, *, consistent: bool = False) -> dict[Key, Stored]:
+        """Stored hash and rev of every item in these (PK, None) partitions, (PK, Prefix) ranges and
+        (PK, SK) keys. `consistent`: strongly consistent reads (an incremental publish counts from them)."""
         found: dict[Key, Stored] = {}
-        exact = sorted({(pk, sk) for pk, sk in partitions if sk is not None})
+        exact = sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)})
         whole = sorted({pk for pk, sk in partitions if sk is None})
-        # One Query per partition, a few at a time: a band edit reads some thirty partitions.
+        ranges = sorted({(pk, sk) for pk, sk in partitions if isinstance(sk, Prefix) and pk not in whole})
+        queries = [(pk, None) for pk in whole] + ranges
+        # One Query per partition or range, a few at a time: a band edit reads some thirty of them.
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
-            for part in pool.map(self._query_partition, whole):
+            for part in pool.map(lambda q: self._query_partition(*q, consistent=consistent), queries):
                 found.update(part)
+        exact = [k for k in exact if k[0] not in whole]
+        self.items_read += len(found)
         for start in range(0, len(exact), BATCH_GET_MAX):
-            request = {self.table: {"Keys": [_key_attrs(k) for k in exact[start:start + BATCH_GET_MAX]], **_PROJECTION}}
+            request = {self.table: {"Keys": [_key_attrs(k) for k in exact[start:start + BATCH_GET_MAX]], **_PROJECTION,
+                                    **({"ConsistentRead": True} if consistent else {})}}
             for attempt in range(conf.get("PUBLISH_UNPROCESSED_RETRIES") + 1):
                 answer = self.client.batch_get_item(RequestItems=request)
-                found.update({_key(a): _stored(a) for a in answer["Responses"].get(self.table, [])})
+                got = answer["Responses"].get(self.table, [])
+                self.items_read += len(got)
+                found.update({_key(a): _stored(a) for a in got})
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -182,15 +199,25 @@ class Writer:
         return self._items("query", KeyConditionExpression="PK = :pk",
                            ExpressionAttributeValues={":pk": {"S": pk}}, **kwargs)
 
-    def _query_partition(self, pk: str) -> dict[Key, Stored]:
-        return {_key(a): _stored(a) for a in self._partition(pk, **_PROJECTION)}
+    def _query_partition(self, pk: str, prefix: str | None = None, *, consistent: bool = False) -> dict[Key, Stored]:
+        if prefix is None:
+            items = self._partition(pk, ConsistentRead=consistent, **_PROJECTION)
+        else:
+            items = self._items("query", KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": str(prefix)}},
+                                ConsistentRead=consistent, **_PROJECTION)
+        return {_key(a): _stored(a) for a in items}
 
     def read_items(self, partitions) -> dict[Key, dict]:
         """Whole items (attribute values) in these partitions and keys (the admin preview shows their bodies)."""
         found: dict[Key, dict] = {}
         for pk in sorted({pk for pk, sk in partitions if sk is None}):
             found.update({_key(a): a for a in self._partition(pk)})
-        for pk, sk in sorted({(pk, sk) for pk, sk in partitions if sk is not None}):
+        for pk, prefix in sorted({(pk, sk) for pk, sk in partitions if isinstance(sk, Prefix)}):
+            found.update({_key(a): a for a in self._items(
+                "query", KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": str(prefix)}})})
+        for pk, sk in sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}):
             answer = self.client.get_item(TableName=self.table, Key=_key_attrs((pk, sk)))
             if "Item" in answer:
                 found[(pk, sk)] = answer["Item"]
@@ -293,6 +320,7 @@ class Writer:
         }
         operations = [put_operation(self.table, i.serialize(), condition) for i in plan.puts]
         operations += [delete_operation(self.table, k, condition) for k in plan.deletes]
+        operations.sort(key=lambda operation: operation[1] not in plan.first)
         written, refused = self.write_fenced(operations, token=rev, alive=alive)
         result.stale += refused
         for action, key in written:

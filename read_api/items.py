@@ -21,10 +21,12 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       festivals = the band's appearances, band-festival rows:
         {festivalKey, festivalName, location, year, dates{start,end}, size, status}
       -> band item, band_row (GSI3 by reviewed), band's-festivals summary and rows.
-  genre_items(genre, bands, *, rev) -> list[Item]
+  genre_items(genre, bands, *, rev, count=None) -> list[Item]
       genre = {key, name, description}; bands = band rows (see band_row()) of the genre's bands
       -> genre item ({"genre": {..., bandCount}}), genre_row, genre's-bands summary and rows.
-  role_items(role, members, *, rev) -> list[Item]
+      With `count` (the genre's whole band count), `bands` may be some of its rows only: an
+      incremental publish rewrites one band's row and the counts, not the whole list.
+  role_items(role, members, *, rev, count=None) -> list[Item]   (`count` as for genre_items)
       role = {key, name, category, description}; members = role-member rows
         {bandKey, bandName, name, roleKeys} (+ optional "position": index in the band's member list)
       -> role item ({"role": {..., bandMemberCount}}), role_row, role's-members summary and rows.
@@ -246,10 +248,10 @@ def band_items(detail: dict, festivals: list[dict], *, rev: int = 0) -> list[Ite
 
 
 # --- genres and roles ------------------------------------------------------------------------
-def genre_items(genre: dict, bands: list[dict], *, rev: int = 0) -> list[Item]:
+def genre_items(genre: dict, bands: list[dict], *, rev: int = 0, count: int | None = None) -> list[Item]:
     _require(genre, "key", "name", where="genre")
     key = genre["key"]
-    count = len(bands)
+    count = len(bands) if count is None else count
     detail = {"genre": {"key": key, "name": genre["name"], "description": genre.get("description"), "bandCount": count}}
     items: list[Item] = [
         _make(schema.GenreItem, schema.genre_pk(key), schema.METADATA, detail, rev=rev),
@@ -263,10 +265,10 @@ def genre_items(genre: dict, bands: list[dict], *, rev: int = 0) -> list[Item]:
     return items
 
 
-def role_items(role: dict, members: list[dict], *, rev: int = 0) -> list[Item]:
+def role_items(role: dict, members: list[dict], *, rev: int = 0, count: int | None = None) -> list[Item]:
     _require(role, "key", "name", where="role")
     key = role["key"]
-    count = len(members)
+    count = len(members) if count is None else count
     detail = {"role": {"key": key, "name": role["name"], "description": role.get("description"),
                        "category": role.get("category"), "bandMemberCount": count}}
     items: list[Item] = [

@@ -1,10 +1,9 @@
 """Rebuild the whole public table from the approved snapshots (`--dry-run` only reports the difference)."""
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from metalfests.checks import COMMAND_CHECKS
+from publishing.progress import Progress
 from publishing.services import LeaseBusy, republish
 from publishing.table_guard import TableUnavailable, dynamodb_ready
 from publishing.writer import Fenced
@@ -18,19 +17,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Only report what would be written and deleted.")
         parser.add_argument("--show", type=int, default=20, help="With --dry-run, list up to this many keys.")
+        parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                            help="Stop at a checkpoint after about this long; the next republish (or the scheduled "
+                                 "worker) resumes there. Runs in the AWS worker Lambda use its remaining time.")
+        parser.add_argument("--restart", action="store_true",
+                            help="Discard a checkpointed republish in progress and start from the first record.")
 
-    def handle(self, *args, dry_run=False, show=20, **options):
+    def handle(self, *args, dry_run=False, show=20, time_budget=None, restart=False, **options):
         try:
-            with dynamodb_ready(say=self.stderr.write):  # local settings: DynamoDB Local only (started if needed)
-                report = republish(dry_run=dry_run, progress=self._progress())
+            with dynamodb_ready(say=self.stderr.write), Progress(self.stderr, unit="record") as progress:
+                report = republish(dry_run=dry_run, progress=progress, time_budget=time_budget, restart=restart)
         except (LeaseBusy, Fenced, TableUnavailable) as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write("")
         verb = "would write" if dry_run else "wrote"
         self.stdout.write(
             f"{report.desired} public items from the database; {report.stored} in the table; "
             f"{verb} {report.puts}, {'would delete' if dry_run else 'deleted'} {report.deletes}, "
             f"unchanged {report.unchanged}."
+            + ("" if report.complete else " Stopped at a checkpoint for time: run it again to carry on.")
         )
         if dry_run:
             for label, keys in (("put", report.put_keys), ("delete", report.delete_keys)):
@@ -51,21 +55,3 @@ class Command(BaseCommand):
                 self.stderr.write(f"  not published: {line}")
             raise CommandError(f"{len(report.failures)} record(s) could not be published (the rest was): "
                                + "; ".join(report.failed)[:2000])
-
-    def _progress(self):
-        tty = sys.stdout.isatty()
-        shown = {"tenth": -1}
-
-        def progress(done, total):
-            if not total:
-                return
-            tenth = done * 10 // total
-            if tty:
-                bar = "#" * (done * 30 // total)
-                self.stdout.write(f"\r  [{bar:<30}] {done}/{total} records", ending="")
-                self.stdout.flush()
-            elif tenth != shown["tenth"]:
-                shown["tenth"] = tenth
-                self.stdout.write(f"  {done}/{total} records ({done * 100 // total}%)")
-
-        return progress

@@ -1,0 +1,379 @@
+"""Scale: what publishing costs at ×1 and ×N of the legacy export, side by side in one run.
+
+For each scale the legacy export is made ×N (`bench.scale.scale_legacy`) and imported with
+`manage.py import_legacy` into a SQLite catalog of its own, kept under `var/bench-scale/` (the
+import is the slow part: a catalog is built once per export and reused). Then, on DynamoDB Local:
+
+- bulk drain: the first `publish_pending` after the import (every queued task, one full rebuild);
+- full republish into an empty table: time, peak Python memory (tracemalloc) and its rate against
+  a bare BatchWriteItem loop writing the same items (pre-serialised) in the same run;
+- one band edit (`iron-maiden`, renamed and approved): the incremental publish's wall and CPU time,
+  the items it read from DynamoDB and wrote, the invalidation items it sent.
+
+    python -m bench.scale_publish            # ×1 and ×10
+    python -m bench.scale_publish 1 10 100   # any scales
+
+`measure(times)` returns the rows; `main()` prints them as a table.
+"""
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT / "data" / "legacy-db.json"))
+CACHE = ROOT / "var" / "bench-scale"
+BAND = "iron-maiden"
+# From this scale on only the projection is measured (a dry-run republish): writing half a million
+# items to DynamoDB Local takes hours on the shared machine.
+PROJECTION_ONLY_FROM = 100
+
+
+def _environment(database: Path, endpoint: str) -> None:
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "metalfests.settings.test",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        "AWS_REGION": "eu-west-1",
+        "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
+        "CLOUDFRONT_DISTRIBUTION_ID": "",
+        "DYNAMODB_TABLE_NAME": "BenchImport",
+    })
+
+
+def catalog_path(times: int) -> Path:
+    digest = hashlib.sha256(LEGACY.read_bytes()).hexdigest()[:12]
+    return CACHE / f"catalog-{digest}-x{times}.sqlite3"
+
+
+def build_catalog(times: int) -> Path:
+    """The ×`times` catalog (built the first time, then reused): ×1 imported in a subprocess; ×N
+    copied from it (`SCALE_IMPORT=1`: imported too, from `scale_legacy`'s ×N export)."""
+    import subprocess
+
+    target = catalog_path(times)
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if times == 1 or os.environ.get("SCALE_IMPORT") == "1":
+        subprocess.run([sys.executable, "-m", "bench.scale_publish", "--build", str(times)], cwd=ROOT, check=True)
+    else:
+        _copy(build_catalog(1), target, times)
+    return target
+
+
+def _suffixed(snapshot, n: int):
+    """A snapshot of copy n, as `scale_legacy` names it: key `-xn`, name ` (xn)`, lineups at copy n's bands."""
+    from bench.scale import _suffix_key, _suffix_name
+
+    if not snapshot:
+        return snapshot
+    twin = json.loads(snapshot)
+    for field, change in (("key", _suffix_key), ("name", _suffix_name), ("festivalKey", _suffix_key)):
+        if field in twin:
+            twin[field] = change(twin[field], n)
+    for entry in twin.get("bands") or []:
+        entry["key"], entry["name"] = _suffix_key(entry.get("key"), n), _suffix_name(entry.get("name"), n)
+    return json.dumps(twin)
+
+
+def _copy(source: Path, target: Path, times: int) -> None:
+    """×`times` of the imported ×1 catalog, copied in SQL the way `scale_legacy` copies an export
+    (copy n of every band, festival and edition, and of their publish tasks, under suffixed keys;
+    genres and roles once). Publishing reads only the copies' snapshots; their working copies'
+    members, genre links and lineup rows are not copied. Minutes instead of the importer's hour at ×10."""
+    import sqlite3
+
+    from bench.scale import _suffix_key, _suffix_name
+
+    part = target.with_suffix(".part")
+    shutil.copyfile(source, part)
+    db = sqlite3.connect(part)
+    db.row_factory = sqlite3.Row
+
+    def rows(table):
+        return [dict(r) for r in db.execute(f"SELECT * FROM {table} ORDER BY id")]  # noqa: S608 (our table names)
+
+    def insert(table, row) -> int:
+        row = {k: v for k, v in row.items() if k != "id"}
+        cursor = db.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
+                            list(row.values()))
+        return cursor.lastrowid
+
+    bands, festivals, editions = rows("catalog_band"), rows("catalog_festival"), rows("catalog_edition")
+    tasks = [t for t in rows("publishing_publishtask") if t["kind"] in ("band", "festival", "edition")]
+    for n in range(2, times + 1):
+        ids = {}
+        for kind, table, records in (("band", "catalog_band", bands), ("festival", "catalog_festival", festivals)):
+            for record in records:
+                ids[kind, record["id"]] = insert(table, {
+                    **record, "key": _suffix_key(record["key"], n), "name": _suffix_name(record["name"], n),
+                    "published_snapshot": _suffixed(record["published_snapshot"], n)})
+        for record in editions:
+            ids["edition", record["id"]] = insert("catalog_edition", {
+                **record, "festival_id": ids["festival", record["festival_id"]],
+                "published_snapshot": _suffixed(record["published_snapshot"], n)})
+        for task in tasks:
+            festival, _, year = task["record_key"].partition("/")
+            key = f"{_suffix_key(festival, n)}/{year}" if task["kind"] == "edition" else _suffix_key(task["record_key"], n)
+            insert("publishing_publishtask", {**task, "record_pk": ids[task["kind"], task["record_pk"]], "record_key": key,
+                                              "after": _suffixed(task["after"], n), "before": _suffixed(task["before"], n)})
+    db.commit()
+    db.close()
+    part.rename(target)
+
+
+def _build(times: int) -> None:
+    from bench.scale import scale_legacy
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    target = catalog_path(times)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    server = DynamoDBLocal().start()
+    try:
+        _environment(scratch / "catalog.sqlite3", server.endpoint)
+        os.environ["METALFESTS_VAR_DIR"] = str(scratch)
+        source = scratch / f"legacy-x{times}.json"
+        source.write_text(json.dumps(scale_legacy(json.loads(LEGACY.read_text(encoding="utf-8")), times),
+                                     ensure_ascii=False), encoding="utf-8")
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        call_command("ensure_table", stdout=io.StringIO())
+        started = time.process_time()
+        call_command("import_legacy", str(source), stdout=io.StringIO(), stderr=io.StringIO())
+        print(f"×{times}: imported in {time.process_time() - started:.0f} s CPU", file=sys.stderr)
+        from django.db import connection
+
+        connection.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(scratch / "catalog.sqlite3", target.with_suffix(".part"))
+        target.with_suffix(".part").rename(target)
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Reads:
+    """Items DynamoDB read for us (Query/Scan ScannedCount, BatchGetItem/GetItem items), from botocore's events."""
+
+    def __init__(self, client):
+        self.items = 0
+        client.meta.events.register("after-call.dynamodb", self._count)
+
+    def _count(self, http_response=None, parsed=None, model=None, **kwargs):
+        parsed = parsed or {}
+        if model.name in ("Query", "Scan"):
+            self.items += parsed.get("ScannedCount", parsed.get("Count", 0))
+        elif model.name == "BatchGetItem":
+            self.items += sum(len(v) for v in (parsed.get("Responses") or {}).values())
+        elif model.name == "GetItem" and "Item" in parsed:
+            self.items += 1
+
+
+def _use_table(name: str) -> None:
+    from read_api import config, table
+
+    os.environ["DYNAMODB_TABLE_NAME"] = name
+    config.reload()
+    table.create()
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(function):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _phase(name: str, table: str) -> dict:
+    """One measurement, in a process of its own (its peak memory is its own)."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)  # a catalog built by an older checkout may lack a migration
+    from publishing.models import PublishTask
+
+    if name == "drain":
+        from publishing.worker import drain
+
+        _use_table(table)
+        tasks = PublishTask.objects.exclude(status="done").count()
+        report, wall, cpu = _timed(drain)
+        return {"tasks": tasks, "applied": report.applied, "failed": report.failed, "wall": wall, "cpu": cpu,
+                "rss_mb": _peak_rss_mb()}
+    if name == "republish":
+        from publishing.services import republish
+
+        _use_table(table)
+        from publishing.models import Invalidation
+
+        report, wall, cpu = _timed(republish)
+        sent = Invalidation.objects.order_by("-id").first()
+        return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(),
+                "invalidation_items": len(report.invalidation_items), "invalidation_sent": len(sent.items) if sent else 0}
+    if name == "projection":  # a dry-run republish: everything projected and compared, nothing written
+        from publishing.services import republish
+
+        _use_table(table)
+        report, wall, cpu = _timed(lambda: republish(dry_run=True))
+        return {"items": report.desired, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb()}
+    if name == "bare":
+        from publishing.projector import PublicCatalog
+        from publishing.writer import dynamodb_client
+
+        catalog = PublicCatalog()
+        requests = [{"PutRequest": {"Item": i.serialize()}} for i in catalog.items_for(catalog.all_entities(), rev=1)]
+        del catalog
+        client = dynamodb_client()
+
+        def loop():
+            for start in range(0, len(requests), 25):
+                pending = {table: requests[start:start + 25]}
+                while pending:
+                    pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+        def fenced():
+            """The same items in bare fenced transactions (99 puts and the fence check), one stream."""
+            fence = {"ConditionCheck": {"TableName": table + "Fenced", "Key": {"PK": {"S": "#FENCE"}, "SK": {"S": "SHARD#0"}},
+                                        "ConditionExpression": "attribute_not_exists(PK)"}}
+            for start in range(0, len(requests), 99):
+                client.transact_write_items(TransactItems=[fence, *({"Put": {"TableName": table + "Fenced",
+                                                                             "Item": r["PutRequest"]["Item"]}}
+                                                                    for r in requests[start:start + 99])])
+
+        _use_table(table)
+        _, wall, cpu = _timed(loop)
+        _use_table(table + "Fenced")
+        _, fenced_wall, _ = _timed(fenced)
+        return {"items": len(requests), "wall": wall, "cpu": cpu, "fenced_wall": fenced_wall}
+    if name == "edit":
+        from catalog import services
+        from catalog.models import Band
+        from publishing.worker import drain
+        from publishing.writer import dynamodb_client
+
+        os.environ["DYNAMODB_TABLE_NAME"] = table
+        band = Band.objects.get(key=BAND)
+        band.name = f"{band.name} (edited)"
+        services.record_save(record=band, user=None)
+        band.refresh_from_db()
+        services.record_submit_for_review(record=band, user=None)
+        services.record_approve(record=band, user=None)
+        reads = _Reads(dynamodb_client())
+        report, wall, cpu = _timed(drain)
+        task = PublishTask.objects.order_by("-id").first()
+        return {"wall": wall, "cpu": cpu, "read": reads.items, "written": task.items_written + task.items_deleted,
+                "invalidation_items": len(task.invalidation_items), "failed": report.failed}
+    raise ValueError(name)
+
+
+def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str) -> dict:
+    import subprocess
+
+    env = {**os.environ, "SCALE_PHASE_ENDPOINT": endpoint, "SCALE_PHASE_DB": str(database)}
+    out = subprocess.run([sys.executable, "-m", "bench.scale_publish", "--phase", name, table], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"phase {name} at ×{times} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(times: list[int]) -> list[dict]:
+    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit."""
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    rows = []
+    server = DynamoDBLocal().start()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-scale-publish-"))
+    try:
+        for n in times:
+            catalog = build_catalog(n)
+            drained = scratch / f"x{n}.sqlite3"
+            shutil.copyfile(catalog, drained)
+            if n >= PROJECTION_ONLY_FROM:
+                rows.append({"times": n, "projection": _run_phase("projection", n, drained, f"ScaleDry{n}",
+                                                                  server.endpoint)})
+                print(json.dumps(rows[-1]), file=sys.stderr)
+                continue
+            row = {"times": n, "drain": _run_phase("drain", n, drained, f"ScaleDrain{n}", server.endpoint)}
+            row["republish"] = _run_phase("republish", n, drained, f"ScaleRepublish{n}", server.endpoint)
+            row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
+            edited = scratch / f"x{n}-edit.sqlite3"
+            shutil.copyfile(drained, edited)
+            row["edit"] = _run_phase("edit", n, edited, f"ScaleDrain{n}", server.endpoint)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    projected = [r for r in rows if "projection" in r]
+    rows = [r for r in rows if "projection" not in r]
+    lines = [f"×{r['times']}: projection only (dry-run republish): {r['projection']['items']} items, "
+             f"{r['projection']['wall']:.1f} s / {r['projection']['cpu']:.1f} s CPU, peak RSS "
+             f"{r['projection']['rss_mb']:.0f} MB" for r in projected] + ([""] if projected else [])
+    lines += ["| measure | " + " | ".join(f"×{r['times']}" for r in rows) + " |",
+              "|---|" + "---|" * len(rows)]
+
+    def line(label, cell):
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in rows) + " |")
+
+    line("first bulk drain after the import: tasks, wall / CPU, peak RSS",
+         lambda r: f"{r['drain']['tasks']} tasks, {r['drain']['wall']:.1f} s / {r['drain']['cpu']:.1f} s, "
+                   f"{r['drain']['rss_mb']:.0f} MB")
+    line("full republish into an empty table: items, wall / CPU, peak RSS",
+         lambda r: f"{r['republish']['items']}, {r['republish']['wall']:.1f} s / {r['republish']['cpu']:.1f} s, "
+                   f"{r['republish']['rss_mb']:.0f} MB")
+    line("republish rate / bare BatchWriteItem loop (same items, same run)",
+         lambda r: f"{r['republish']['items'] / r['republish']['wall']:.0f} / "
+                   f"{r['bare']['items'] / r['bare']['wall']:.0f} items/s = "
+                   f"{(r['republish']['items'] / r['republish']['wall']) / (r['bare']['items'] / r['bare']['wall']):.2f}×")
+    line("bare fenced TransactWriteItems loop (99 puts + fence check), same items: rate / bare batch",
+         lambda r: f"{r['bare']['items'] / r['bare']['fenced_wall']:.0f} items/s = "
+                   f"{r['bare']['wall'] / r['bare']['fenced_wall']:.2f}×" if "fenced_wall" in r["bare"] else "—")
+    line("republish: cache tags changed → invalidation items sent",
+         lambda r: f"{r['republish']['invalidation_items']} → {r['republish'].get('invalidation_sent', '?')}")
+    line(f"one band edit (`{BAND}`): wall / CPU", lambda r: f"{r['edit']['wall']:.2f} s / {r['edit']['cpu']:.2f} s")
+    line("one band edit: items read / written / invalidation items",
+         lambda r: f"{r['edit']['read']} / {r['edit']['written']} / {r['edit']['invalidation_items']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--build"]:
+        _build(int(argv[1]))
+        return 0
+    if argv[:1] == ["--phase"]:
+        _environment(Path(os.environ["SCALE_PHASE_DB"]), os.environ["SCALE_PHASE_ENDPOINT"])
+        os.environ["METALFESTS_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-scale-phase-")
+        print(json.dumps(_phase(argv[1], argv[2])))
+        return 0
+    rows = measure([int(a) for a in argv] or [1, 10])
+    print(f"Publishing at scale ({LEGACY.name} ×N, DynamoDB Local, SQLite; one run):\n")
+    print(table(rows))
+    return 0 if all(r["edit"]["failed"] == 0 and r["drain"]["failed"] == 0 for r in rows if "edit" in r) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
