@@ -263,7 +263,7 @@ def test_the_whole_import_is_audited_once_as_the_command_user(tmp_path, dynamodb
     assert Edition.objects.get(year=2025).currency == "GBP"  # this price names its own
     assert "created" in out.getvalue() and "Placeholder bands" in out.getvalue() and "Warnings" in out.getvalue()
     # not a terminal: no progress bar and no line per record, one summary line at the end of the report
-    assert "Imported 17 records in" in out.getvalue() and "17 created, 0 updated, 0 unchanged, 1 skipped" in out.getvalue()
+    assert "Imported 25 records in" in out.getvalue() and "25 created, 0 updated, 0 unchanged, 1 skipped" in out.getvalue()
     assert "bands" not in err.getvalue() and "audit" not in err.getvalue()
 
 
