@@ -53,11 +53,11 @@ from .schema import validate
 
 CHUNK = 500  # new records inserted per round: memory and SQL statements stay bounded, progress moves
 
-Progress = Callable[[str, int, int], None]  # (what, done, total), called as records are written
+OnProgress = Callable[[str, int, int], None]  # (what, done, total), called as records are written
 
 
 def legacy_import(*, data, currency: str | None = None, dry_run: bool = False, overwrite: bool = False,
-                  today: date | None = None, progress: Progress | None = None) -> ImportReport:
+                  today: date | None = None, progress: OnProgress | None = None) -> ImportReport:
     """Import a parsed legacy `db.json`. Raises ImportFileError (nothing written) if its structure is wrong."""
     currency = (currency or settings.DEFAULT_CURRENCY).upper()
     if currency not in CURRENCY_CODES:
@@ -85,7 +85,7 @@ def source_hash(source: dict) -> str:
 
 
 class _Writer:
-    def __init__(self, report: ImportReport, *, overwrite: bool, progress: Progress):
+    def __init__(self, report: ImportReport, *, overwrite: bool, progress: OnProgress):
         self.report, self.overwrite, self.progress = report, overwrite, progress
         self.role_ids: dict[str, int] = {}
         self.genre_ids: dict[str, int] = {}
