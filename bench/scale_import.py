@@ -64,7 +64,7 @@ def _worker_migrate(database: Path, code: Path) -> dict:
     return {}
 
 
-def _worker_import(source: Path, database: Path, code: Path, dump: Path | None) -> dict:
+def _worker_import(source: Path, database: Path, code: Path, dump: Path | None = None) -> dict:
     _django(database, code)
     from django.core.management import call_command
     from django.db import connection
@@ -143,8 +143,9 @@ def _run_worker(name: str, *args: str) -> dict:
 # --- the table ---------------------------------------------------------------------------------------
 
 
-def measure(*, code: Path = ROOT, sizes=SIZES, rounds=None) -> list[dict]:
-    """One row per size: the import's cost per record and queries per record, and the loaddata baseline."""
+def measure(*, code: Path = ROOT, sizes=SIZES, rounds=None, baseline_sizes=SIZES, say=print) -> list[dict]:
+    """One row per size: the import's cost per record and queries per record, and the loaddata baseline
+    (at `baseline_sizes`: ×10's takes a few minutes). `say` hears each row as it is measured."""
     from bench.scale import scale_legacy
 
     rounds = rounds or ROUNDS
@@ -161,13 +162,16 @@ def measure(*, code: Path = ROOT, sizes=SIZES, rounds=None) -> list[dict]:
             for round_ in range(rounds.get(times, 1)):
                 database, fixture = scratch / f"import-{times}-{round_}.sqlite3", scratch / f"rows-{times}.json"
                 shutil.copy(template, database)
-                imports.append(_run_worker("import", str(data_file), str(database), str(code), str(fixture)))
+                dump = [str(fixture)] if times in baseline_sizes else []
+                imports.append(_run_worker("import", str(data_file), str(database), str(code), *dump))
                 database.unlink()
-                database = scratch / f"load-{times}-{round_}.sqlite3"
-                shutil.copy(template, database)
-                loads.append(_run_worker("loaddata", str(fixture), str(database), str(ROOT)))
-                database.unlink()
+                if dump:
+                    database = scratch / f"load-{times}-{round_}.sqlite3"
+                    shutil.copy(template, database)
+                    loads.append(_run_worker("loaddata", str(fixture), str(database), str(ROOT)))
+                    database.unlink()
             rows.append(_row(times, imports, loads))
+            say(json.dumps(rows[-1]))
         return rows
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -177,14 +181,16 @@ def _row(times: int, imports: list[dict], loads: list[dict]) -> dict:
     records = imports[0]["records"]
     cpu = statistics.median(i["cpu"] for i in imports)
     wall = statistics.median(i["wall"] for i in imports)
-    load_cpu = statistics.median(load["cpu"] for load in loads)
-    load_wall = statistics.median(load["wall"] for load in loads)
-    return {
-        "times": times, "records": records, "rows": loads[0]["rows"], "tasks": imports[0]["tasks"],
-        "cpu": cpu, "wall": wall, "queries": imports[0]["queries"],
-        "cpu_ms_per_record": 1000 * cpu / records, "queries_per_record": imports[0]["queries"] / records,
-        "loaddata_cpu": load_cpu, "loaddata_wall": load_wall, "loaddata_ratio": cpu / load_cpu,
+    row = {
+        "times": times, "records": records, "tasks": imports[0]["tasks"], "cpu": cpu, "wall": wall,
+        "queries": imports[0]["queries"], "cpu_ms_per_record": 1000 * cpu / records,
+        "queries_per_record": imports[0]["queries"] / records,
     }
+    if loads:
+        load_cpu = statistics.median(load["cpu"] for load in loads)
+        row.update(rows=loads[0]["rows"], loaddata_cpu=load_cpu, loaddata_ratio=cpu / load_cpu,
+                   loaddata_wall=statistics.median(load["wall"] for load in loads))
+    return row
 
 
 def table(rows: list[dict]) -> list[str]:
@@ -196,11 +202,12 @@ def table(rows: list[dict]) -> list[str]:
     ]
     for row in rows:
         scale = row["cpu_ms_per_record"] / base["cpu_ms_per_record"]
+        baseline = (f"{row['loaddata_cpu']:.1f} s / {row['loaddata_wall']:.1f} s | {row['loaddata_ratio']:.2f}×"
+                    if "loaddata_cpu" in row else "not measured | —")
         lines.append(
-            f"| ×{row['times']} | {row['records']:,} ({row['rows']:,}) | {row['cpu']:.1f} s / {row['wall']:.1f} s "
+            f"| ×{row['times']} | {row['records']:,} ({row.get('rows', 0):,}) | {row['cpu']:.1f} s / {row['wall']:.1f} s "
             f"| {row['cpu_ms_per_record']:.2f} ms ({scale:.2f}× ×1's) | {row['queries']:,} "
-            f"({row['queries_per_record']:.2f}) | {row['loaddata_cpu']:.1f} s / {row['loaddata_wall']:.1f} s "
-            f"| {row['loaddata_ratio']:.2f}× |"
+            f"({row['queries_per_record']:.2f}) | {baseline} |"
         )
     return lines
 
@@ -210,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, default=ROOT, help="the checkout whose import is measured")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="×N to measure (default: 1 10)")
     parser.add_argument("--rounds", type=int, help="rounds per size (default: 3 at ×1, 1 at ×10)")
+    parser.add_argument("--baseline-sizes", type=int, nargs="+", help="sizes with the loaddata baseline (default: all)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -219,11 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sys.path.insert(0, str(ROOT))
     rounds = {times: args.rounds for times in args.sizes} if args.rounds else None
-    rows = measure(code=args.code.resolve(), sizes=args.sizes, rounds=rounds)
+    rows = measure(code=args.code.resolve(), sizes=args.sizes, rounds=rounds,
+                   baseline_sizes=args.baseline_sizes or args.sizes, say=lambda line: print(line, flush=True))
     print(f"Import of {LEGACY.name} ×N ({'this checkout' if args.code.resolve() == ROOT else args.code}), "
           "publish tasks queued, not drained; SQLite; medians:")
     print("\n".join(table(rows)))
-    print(json.dumps(rows))
     return 0
 
 
