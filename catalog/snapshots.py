@@ -40,6 +40,12 @@ def band_snapshot(band) -> dict:
     role_links = Prefetch("role_links", queryset=MemberRole.objects.select_related("role").order_by("position", "id"))
     members = band.members.prefetch_related(role_links).order_by("order", "id")
     genre_links = band.genre_links.select_related("genre").order_by("position", "id")
+    return band_snapshot_of(band, genre_keys=[link.genre.key for link in genre_links],
+                            members=[(m.name, [link.role.key for link in m.role_links.all()]) for m in members])
+
+
+def band_snapshot_of(band, *, genre_keys: list[str], members: list[tuple[str, list[str]]]) -> dict:
+    """A band's snapshot from its row and its parts given in order (a bulk writer has them in memory)."""
     return {
         "key": band.key,
         "name": band.name,
@@ -50,8 +56,8 @@ def band_snapshot(band) -> dict:
         "headlineImage": _file_or_url(band.headline_image, band.headline_image_url),
         "website": band.website or None,
         "spotify": band.spotify or None,
-        "genreKeys": [link.genre.key for link in genre_links],
-        "members": [{"name": m.name, "roleKeys": [link.role.key for link in m.role_links.all()]} for m in members],
+        "genreKeys": list(genre_keys),
+        "members": [{"name": name, "roleKeys": list(role_keys)} for name, role_keys in members],
         "reviewed": band.reviewed,
     }
 
@@ -77,11 +83,16 @@ def festival_snapshot(festival) -> dict:
 def edition_snapshot(edition) -> dict:
     """Every lineup entry names its band's key, also for a band with no public page (yet)."""
     lineup = edition.lineup.select_related("band").order_by("order", "id")
+    return edition_snapshot_of(edition, lineup=[(e.band.key, e.band.name, e.billing_size) for e in lineup])
+
+
+def edition_snapshot_of(edition, *, lineup: list[tuple[str, str, int | None]]) -> dict:
+    """An edition's snapshot from its row and its lineup given in order as (band key, band name, billing size)."""
     return {
         "festivalKey": edition.festival.key,
         "year": edition.year,
         "dates": {"start": edition.start_date.isoformat(), "end": edition.end_date.isoformat()},
-        "bands": [{"key": e.band.key, "name": e.band.name, "size": e.billing_size} for e in lineup],
+        "bands": [{"key": key, "name": name, "size": size} for key, name, size in lineup],
         "ticketPrice": _number(edition.ticket_price),
         "currency": edition.currency or None,
         "status": edition.status,

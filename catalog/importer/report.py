@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 KINDS = ("genre", "role", "genre_alias", "role_alias", "band", "festival", "festival_alias", "edition")
 OUTCOMES = ("created", "updated", "unchanged", "kept")
+RECORD_KINDS = ("genre", "role", "band", "festival", "edition")  # reviewable records (not aliases)
 OUTCOME_HELP = {"kept": "changed by an editor since the last import; not overwritten (use --overwrite)"}
 
 
@@ -21,8 +22,9 @@ class ImportReport:
     lineup_entries: Counter = field(default_factory=Counter)  # imported / merged / skipped
     seconds: float = 0.0
 
-    def count(self, kind: str, outcome: str) -> None:
-        self.counts[kind][outcome] += 1
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind][outcome] += n
 
     def warn(self, kind: str, path: str, message: str, **detail) -> None:
         self.warnings.append({"kind": kind, "path": path, "message": message, **detail})
@@ -93,5 +95,15 @@ class ImportReport:
         if verbose:
             lines += [f"  [{w['kind']}] {w['path']}: {w['message']}" for w in self.warnings]
             lines += [f"  [placeholder] {p['key']} “{p['name']}” ← {', '.join(p['paths'])}" for p in self.placeholders]
-        lines.append(f"Took {self.seconds:.1f} s.")
+        lines.append(self.summary_line())
         return lines
+
+    def summary_line(self) -> str:
+        """Records of every kind: created, updated, unchanged, and skipped (kept as editors left them, or
+        unusable in the file), with the time the import took."""
+        records = [c for kind, c in self.counts.items() if kind in RECORD_KINDS]
+        created, updated, unchanged, kept = (sum(c[o] for c in records) for o in OUTCOMES)
+        unusable = sum(1 for w in self.warnings if w["kind"] == "record_skipped")
+        return (f"{'Would import' if self.dry_run else 'Imported'} {created + updated + unchanged + kept} records "
+                f"in {self.seconds:.1f} s: {created} created, {updated} updated, {unchanged} unchanged, "
+                f"{kept + unusable} skipped ({kept} kept as editors left them, {unusable} unusable in the file).")

@@ -7,6 +7,10 @@ genres and a member's roles keep the file's order. Each record remembers the has
 it was last imported from and its version right after (`import_hash`,
 `import_version`): the same data again changes nothing, and a record an editor has
 saved since is kept as the editor left it unless `overwrite` is given.
+
+New records, most of what an import writes, are inserted in bulk (`bulk.create`: the state, history,
+audit entries and publish signals the services would write, in a few queries per kind and chunk);
+a record the catalog has already goes through the services, one at a time, as an editor's would.
 """
 
 import hashlib
@@ -14,6 +18,7 @@ import json
 import time
 from collections.abc import Callable
 from datetime import date
+from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
@@ -37,18 +42,22 @@ from catalog.models import (
 )
 from catalog.ordering import set_ordered
 from catalog.services import record_approve, record_save
+from catalog.snapshots import band_snapshot_of, build_snapshot, edition_snapshot_of
 
-from . import mapping
+from . import bulk, mapping
+from .bulk import NewRecord
 from .normalize import Vocabulary, fold
 from .plan import BandPlan, EditionPlan, FestivalPlan, ImportPlan, build_plan
 from .report import ImportReport
 from .schema import validate
 
-PROGRESS_EVERY = 50
+CHUNK = 500  # new records inserted per round: memory and SQL statements stay bounded, progress moves
+
+OnProgress = Callable[[str, int, int], None]  # (what, done, total), called as records are written
 
 
 def legacy_import(*, data, currency: str | None = None, dry_run: bool = False, overwrite: bool = False,
-                  today: date | None = None, progress: Callable[[str], None] | None = None) -> ImportReport:
+                  today: date | None = None, progress: OnProgress | None = None) -> ImportReport:
     """Import a parsed legacy `db.json`. Raises ImportFileError (nothing written) if its structure is wrong."""
     currency = (currency or settings.DEFAULT_CURRENCY).upper()
     if currency not in CURRENCY_CODES:
@@ -57,7 +66,7 @@ def legacy_import(*, data, currency: str | None = None, dry_run: bool = False, o
     report = ImportReport(dry_run=dry_run, overwrite=overwrite, currency=currency)
     started = time.monotonic()
     with transaction.atomic():
-        writer = _Writer(report, overwrite=overwrite, progress=progress or (lambda message: None))
+        writer = _Writer(report, overwrite=overwrite, progress=progress or (lambda label, done, total: None))
         roles, genres = writer.vocabularies()
         plan = build_plan(data, roles=roles, genres=genres, currency=currency,
                           today=today or timezone.localdate(), report=report)
@@ -76,35 +85,43 @@ def source_hash(source: dict) -> str:
 
 
 class _Writer:
-    def __init__(self, report: ImportReport, *, overwrite: bool, progress: Callable[[str], None]):
+    def __init__(self, report: ImportReport, *, overwrite: bool, progress: OnProgress):
         self.report, self.overwrite, self.progress = report, overwrite, progress
         self.role_ids: dict[str, int] = {}
         self.genre_ids: dict[str, int] = {}
         self.band_ids: dict[str, int] = {}
+        self.band_names: dict[str, str] = {}
 
     # --- one record -------------------------------------------------------------------------
 
     def sync(self, kind: str, record, source: dict, *, path: str, approve: bool, assign=None, save_related=None):
-        """Create or update one reviewable record from its source data; returns what was decided."""
+        """Update one reviewable record the catalog has from its source data; returns what was decided."""
         digest = source_hash(source)
-        is_new = record.pk is None
-        if not is_new:
-            if record.import_hash == digest:
-                self.report.count(kind, "unchanged")
-                return "unchanged"
-            if not self.overwrite and (record.import_version is None or record.version != record.import_version):
-                self._warn_kept(kind, record, path)
-                return "kept"
+        if record.import_hash == digest:
+            self.report.count(kind, "unchanged")
+            return "unchanged"
+        if not self.overwrite and (record.import_version is None or record.version != record.import_version):
+            self._warn_kept(kind, record, path)
+            return "kept"
         if assign is not None:
             assign(record)
-        record_save(record=record, user=None, expected_version=None if is_new else record.version,
-                    save_related=save_related)
+        record_save(record=record, user=None, expected_version=record.version, save_related=save_related)
         if approve and record.review_status != ReviewStatus.APPROVED:
             record_approve(record=record, user=None, skip_review=True)
         type(record).objects.filter(pk=record.pk).update(import_hash=digest, import_version=record.version)
-        outcome = "created" if is_new else "updated"
-        self.report.count(kind, outcome)
-        return outcome
+        self.report.count(kind, "updated")
+        return "updated"
+
+    def create(self, kind: str, model, news: list[NewRecord], *, label: str | None = None, done: int = 0,
+               total: int = 0) -> None:
+        """Insert new records in chunks (see `bulk`), counting them and moving the progress as they go."""
+        batch = iter(news)
+        while chunk := list(islice(batch, CHUNK)):
+            bulk.create(model, chunk)
+            self.report.count(kind, "created", len(chunk))
+            done += len(chunk)
+            if label:
+                self.progress(label, done, total)
 
     def _warn_kept(self, kind: str, record, path: str) -> None:
         self.report.count(kind, "kept")
@@ -143,24 +160,30 @@ class _Writer:
             (Genre, "genre", used_genres, plan.new_genres, {k: {"name": n} for k, n in mapping.GENRES.items()}),
         ):
             existing = model.objects.in_bulk(field_name="key")
+            news = []
             for key in sorted(used - set(new_terms)):
                 if key in existing:
                     self._make_public(kind, existing[key])
                 else:
-                    fields = canonical[key]
-                    self.sync(kind, model(key=key, **fields), fields, path=f"mapping.{kind}.{key}", approve=True)
+                    news.append(_new_term(model(key=key, **canonical[key]), canonical[key]))
+            self.create(kind, model, news)
         role_ids = dict(Role.objects.values_list("key", "id"))
         existing = {fold(text) for text in RoleAlias.objects.values_list("text", flat=True)}
-        for text, keys in mapping.ROLE_ALIASES.items():
-            if fold(text) not in existing and all(key in role_ids for key in keys):
-                RoleAlias.objects.create(text=text).roles.set([role_ids[key] for key in keys])
-                self.report.count("role_alias", "created")
+        role_aliases = [(RoleAlias(text=text), keys) for text, keys in mapping.ROLE_ALIASES.items()
+                        if fold(text) not in existing and all(key in role_ids for key in keys)]
+        RoleAlias.objects.bulk_create([alias for alias, _keys in role_aliases])
+        RoleAlias.roles.through.objects.bulk_create([
+            RoleAlias.roles.through(rolealias_id=alias.pk, role_id=role_ids[key])
+            for alias, keys in role_aliases for key in keys
+        ])
+        self.report.count("role_alias", "created", len(role_aliases))
         genre_ids = dict(Genre.objects.values_list("key", "id"))
         existing = {fold(text) for text in GenreAlias.objects.values_list("text", flat=True)}
-        for text, key in mapping.GENRE_ALIASES.items():
-            if fold(text) not in existing and key in genre_ids:
-                GenreAlias.objects.create(text=text, genre_id=genre_ids[key])
-                self.report.count("genre_alias", "created")
+        genre_aliases = GenreAlias.objects.bulk_create([
+            GenreAlias(text=text, genre_id=genre_ids[key]) for text, key in mapping.GENRE_ALIASES.items()
+            if fold(text) not in existing and key in genre_ids
+        ])
+        self.report.count("genre_alias", "created", len(genre_aliases))
 
     def _make_public(self, kind: str, term) -> None:
         """A term the file uses: an earlier import's draft (unknown terms were drafts then) is approved now,
@@ -177,37 +200,51 @@ class _Writer:
 
     def apply(self, plan: ImportPlan) -> None:
         for model, kind, terms in ((Role, "role", plan.new_roles), (Genre, "genre", plan.new_genres)):
-            for term in terms.values():
-                fields = {"name": term.name, **({"category": term.category} if kind == "role" else {})}
-                self.sync(kind, model(key=term.key, **fields), fields, path=term.paths[0], approve=True)
+            self.create(kind, model, [
+                _new_term(model(key=term.key, **fields), fields)
+                for term in terms.values()
+                for fields in [{"name": term.name, **({"category": term.category} if kind == "role" else {})}]
+            ])
         self.role_ids = dict(Role.objects.values_list("key", "id"))
         self.genre_ids = dict(Genre.objects.values_list("key", "id"))
         self._bands(plan)
         festivals = self._festivals(plan)
         self._editions(plan, festivals)
 
-    def _step(self, label: str, done: int, total: int) -> None:
-        if done % PROGRESS_EVERY == 0 or done == total:
-            self.progress(f"{label}: {done}/{total}")
-
     def _bands(self, plan: ImportPlan) -> None:
         existing = Band.objects.in_bulk(field_name="key")
         placeholders = {p["key"]: p for p in self.report.placeholders}
-        for done, band_plan in enumerate(plan.bands.values(), 1):
+        news, done, total = [], 0, len(plan.bands)
+        for band_plan in plan.bands.values():
             band = existing.get(band_plan.key)
-            if band_plan.placeholder and band is not None:
+            if band is None:
+                news.append(self._new_band(band_plan))
+                if band_plan.placeholder:
+                    placeholders[band_plan.key]["created"] = True
+                continue
+            if band_plan.placeholder:
                 self.report.count("band", "unchanged")  # a band the catalog has: never turned into a placeholder
             else:
-                outcome = self.sync(
-                    "band", band or Band(key=band_plan.key), band_plan.source(), path=band_plan.paths[0],
-                    approve=not band_plan.placeholder,
-                    assign=lambda record, p=band_plan: self._assign_band(record, p),
-                    save_related=lambda record, p=band_plan: self._save_band_parts(record, p),
-                )
-                if band_plan.placeholder:
-                    placeholders[band_plan.key]["created"] = outcome == "created"
-            self._step("bands", done, len(plan.bands))
-        self.band_ids = dict(Band.objects.values_list("key", "id"))
+                self.sync("band", band, band_plan.source(), path=band_plan.paths[0], approve=True,
+                          assign=lambda record, p=band_plan: self._assign_band(record, p),
+                          save_related=lambda record, p=band_plan: self._save_band_parts(record, p))
+            done += 1
+            self.progress("bands", done, total)
+        self.create("band", Band, news, label="bands", done=done, total=total)
+        for key, pk, name in Band.objects.values_list("key", "id", "name"):
+            self.band_ids[key], self.band_names[key] = pk, name
+
+    def _new_band(self, plan: BandPlan) -> NewRecord:
+        band = Band(key=plan.key)
+        self._assign_band(band, plan)
+        genre_keys = list(dict.fromkeys(plan.genre_keys))
+        members = [(m.name, list(dict.fromkeys(m.role_keys))) for m in plan.members]
+        return NewRecord(
+            band, source_hash(plan.source()), approve=not plan.placeholder,
+            snapshot=band_snapshot_of(band, genre_keys=genre_keys, members=members),
+            genre_ids=[self.genre_ids[key] for key in genre_keys],
+            members=[(name, [self.role_ids[key] for key in keys]) for name, keys in members],
+        )
 
     @staticmethod
     def _assign_band(band: Band, plan: BandPlan) -> None:
@@ -233,39 +270,68 @@ class _Writer:
 
     def _festivals(self, plan: ImportPlan) -> dict[str, Festival]:
         existing = Festival.objects.in_bulk(field_name="key")
-        for done, festival_plan in enumerate(plan.festivals.values(), 1):
-            festival = existing.get(festival_plan.key) or Festival(key=festival_plan.key)
+        taken = set(existing)
+        news, done, total = [], 0, len(plan.festivals)
+        for festival_plan in plan.festivals.values():
+            festival = existing.get(festival_plan.key)
+            if festival is None:
+                festival = existing[festival_plan.key] = Festival(key=festival_plan.key)
+                _assign(festival, festival_plan, FestivalPlan.SCALARS)
+                news.append(NewRecord(festival, source_hash(festival_plan.source()),
+                                      snapshot=build_snapshot(festival)))
+                continue
             self.sync("festival", festival, festival_plan.source(), path=festival_plan.paths[0], approve=True,
                       assign=lambda record, p=festival_plan: _assign(record, p, FestivalPlan.SCALARS))
-            existing[festival.key] = festival
-            self._aliases(festival, festival_plan)
-            self._step("festivals", done, len(plan.festivals))
+            done += 1
+            self.progress("festivals", done, total)
+        self.create("festival", Festival, news, label="festivals", done=done, total=total)
+        self._aliases(plan, existing, taken)
         return existing
 
-    def _aliases(self, festival: Festival, plan: FestivalPlan) -> None:
-        for key in plan.aliases:
-            alias = FestivalAlias.objects.filter(key=key).select_related("festival").first()
-            if alias is not None and alias.festival_id == festival.pk:
-                self.report.count("festival_alias", "unchanged")
-            elif alias is not None or Festival.objects.filter(key=key).exists():
-                owner = alias.festival.key if alias is not None else key
-                self.report.count("festival_alias", "kept")
-                self.report.warn("alias_conflict", plan.paths[0],
-                                 f"old key “{key}” already names festival “{owner}”: no alias to “{festival.key}”")
-            else:
-                FestivalAlias.objects.create(key=key, festival=festival)
-                self.report.count("festival_alias", "created")
+    def _aliases(self, plan: ImportPlan, festivals: dict[str, Festival], taken: set[str]) -> None:
+        """The festivals' old keys, in the file's order: a key another festival (or its alias) holds is reported.
+
+        Created one by one: publishing hears of each (its redirect is published with the festival).
+        """
+        aliases = dict(FestivalAlias.objects.values_list("key", "festival__key"))
+        for festival_plan in plan.festivals.values():
+            festival = festivals[festival_plan.key]
+            taken.add(festival.key)  # the festivals of the file so far, as when each was written in turn
+            for key in festival_plan.aliases:
+                owner = aliases.get(key)
+                if owner == festival.key:
+                    self.report.count("festival_alias", "unchanged")
+                elif owner is not None or key in taken:
+                    self.report.count("festival_alias", "kept")
+                    self.report.warn("alias_conflict", festival_plan.paths[0],
+                                     f"old key “{key}” already names festival “{owner or key}”: "
+                                     f"no alias to “{festival.key}”")
+                else:
+                    FestivalAlias.objects.create(key=key, festival=festival)
+                    aliases[key] = festival.key
+                    self.report.count("festival_alias", "created")
 
     def _editions(self, plan: ImportPlan, festivals: dict[str, Festival]) -> None:
         existing = {(e.festival.key, e.year): e for e in Edition.objects.select_related("festival")}
-        for done, edition_plan in enumerate(plan.editions.values(), 1):
+        news, done, total = [], 0, len(plan.editions)
+        for edition_plan in plan.editions.values():
             festival = festivals[edition_plan.festival_key]
-            edition = existing.get((festival.key, edition_plan.year)) or Edition(festival=festival)
+            edition = existing.get((festival.key, edition_plan.year))
+            if edition is None:
+                news.append(self._new_edition(Edition(festival=festival), edition_plan))
+                continue
             self.sync("edition", edition, edition_plan.source(), path=edition_plan.paths[0], approve=True,
-                      assign=lambda record, p=edition_plan: _assign(
-                          record, p, ("year", "start_date", "end_date", "ticket_price", "currency", "status")),
+                      assign=lambda record, p=edition_plan: _assign(record, p, EDITION_SCALARS),
                       save_related=lambda record, p=edition_plan: self._save_lineup(record, p))
-            self._step("editions", done, len(plan.editions))
+            done += 1
+            self.progress("editions", done, total)
+        self.create("edition", Edition, news, label="editions", done=done, total=total)
+
+    def _new_edition(self, edition: Edition, plan: EditionPlan) -> NewRecord:
+        _assign(edition, plan, EDITION_SCALARS)
+        lineup = [(entry.band_key, self.band_names[entry.band_key], entry.size) for entry in plan.lineup]
+        return NewRecord(edition, source_hash(plan.source()), snapshot=edition_snapshot_of(edition, lineup=lineup),
+                         lineup=[(self.band_ids[key], size) for key, _name, size in lineup])
 
     def _save_lineup(self, edition: Edition, plan: EditionPlan) -> None:
         current = {entry.band_id: entry for entry in edition.lineup.all()}
@@ -282,6 +348,14 @@ class _Writer:
         for band_id, entry in current.items():
             if band_id not in wanted:
                 entry.delete()
+
+
+EDITION_SCALARS = ("year", "start_date", "end_date", "ticket_price", "currency", "status")
+
+
+def _new_term(term, fields: dict) -> NewRecord:
+    """A genre or role no table holds yet: public at once (the legacy site showed it)."""
+    return NewRecord(term, source_hash(fields), snapshot=build_snapshot(term))
 
 
 def _vocabulary(model, canonical: dict[str, str], shipped_aliases: dict, table_aliases: dict) -> Vocabulary:

@@ -4,6 +4,9 @@ Before writing, the DynamoDB the publish goes to must be there (`publishing.tabl
 locally that is DynamoDB Local, started if needed, with its table; with production settings
 the table must exist, or nothing is written. After the import the command reports what
 became of the publish tasks it queued, and exits with an error when any of them failed.
+On a terminal a progress bar shows the records as they are written; the audit trail's line per
+record and PynamoDB's INFO lines stay off the console (the audit is in the database), and the
+report ends with one summary line.
 """
 
 import getpass
@@ -16,6 +19,7 @@ from audit.context import audit_context
 from audit.models import AuditSource
 from catalog.api import ports  # publishing, without importing it (catalog never imports publishing)
 from catalog.currencies import CURRENCY_CODES
+from catalog.importer.console import QUIET_LOGGERS, Progress, quiet
 from catalog.importer.schema import ImportFileError, load_legacy_file, validate
 from catalog.importer.service import legacy_import
 from metalfests.checks import COMMAND_CHECKS
@@ -44,20 +48,21 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
         def run():
-            with audit_context(source=AuditSource.COMMAND, actor_name=getpass.getuser()):
+            with audit_context(source=AuditSource.COMMAND, actor_name=getpass.getuser()), Progress(self.stderr) as bar:
                 return legacy_import(data=data, currency=currency, dry_run=dry_run, overwrite=overwrite,
-                                     progress=lambda message: self.stderr.write(message))
+                                     progress=bar)
 
-        if dry_run:  # nothing is written, nothing published: no DynamoDB needed
-            result, publishing = run(), None
-        else:
-            try:
-                with ports.publishing.dynamodb_ready(say=self.stderr.write):
-                    last_task = ports.publishing.last_task_id()
-                    result = run()
-                    publishing = ports.publishing.publish_outcome(last_task)
-            except ports.publishing.table_unavailable() as exc:
-                raise CommandError(f"Nothing imported: {exc}") from exc
+        with quiet(*QUIET_LOGGERS):
+            if dry_run:  # nothing is written, nothing published: no DynamoDB needed
+                result, publishing = run(), None
+            else:
+                try:
+                    with ports.publishing.dynamodb_ready(say=self.stderr.write):
+                        last_task = ports.publishing.last_task_id()
+                        result = run()
+                        publishing = ports.publishing.publish_outcome(last_task)
+                except ports.publishing.table_unavailable() as exc:
+                    raise CommandError(f"Nothing imported: {exc}") from exc
         for line in result.lines(verbose=verbosity >= 2):
             self.stdout.write(line)
         if report:
@@ -88,4 +93,5 @@ class Command(BaseCommand):
                 "(or `manage.py republish`).")
         if waiting:
             self.stdout.write(f"  {waiting} task(s) wait for the publishing worker (`manage.py publish_pending`).")
+
 
