@@ -4,7 +4,6 @@ of queries that does not grow with the file; the console shows a progress bar on
 import io
 import json
 import logging
-import os
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditAction, AuditEntry
 from catalog import services
-from catalog.importer.console import QUIET_LOGGERS, Progress, quiet
+from catalog.importer.console import QUIET_LOGGERS, quiet
 from catalog.importer.schema import load_legacy_file
 from catalog.importer.service import legacy_import
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Member, ReviewStatus, Role
@@ -127,22 +126,6 @@ def test_the_queries_of_an_import_do_not_grow_with_its_records():
     assert large_tasks - small_tasks == 30
     assert (large - large_tasks) - (small - small_tasks) <= 30 / 5
     assert small / (25 + 10) < 3  # a few bulk statements per kind, not ~80 queries a band
-
-
-def test_progress_bar_on_a_terminal_only():
-    reader, writer = os.openpty()
-    with os.fdopen(writer, "w") as terminal:
-        with Progress(terminal) as bar:
-            for done in (1, 2, 3):
-                bar("bands", done, 3)
-            bar("editions", 1, 1)
-    shown = os.read(reader, 10_000).decode()
-    os.close(reader)
-    assert "bands:" in shown and "/3 [" in shown and "editions:" in shown  # tqdm redraws at most 10 times a second
-    not_a_terminal = io.StringIO()
-    with Progress(not_a_terminal) as bar:
-        bar("bands", 1, 1)
-    assert not_a_terminal.getvalue() == ""
 
 
 def test_no_line_per_record_on_the_console_while_importing(dynamodb_table, caplog):

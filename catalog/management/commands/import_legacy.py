@@ -19,10 +19,11 @@ from audit.context import audit_context
 from audit.models import AuditSource
 from catalog.api import ports  # publishing, without importing it (catalog never imports publishing)
 from catalog.currencies import CURRENCY_CODES
-from catalog.importer.console import QUIET_LOGGERS, Progress, quiet
+from catalog.importer.console import QUIET_LOGGERS, quiet
 from catalog.importer.schema import ImportFileError, load_legacy_file, validate
 from catalog.importer.service import legacy_import
 from metalfests.checks import COMMAND_CHECKS
+from metalfests.progress import Progress
 
 
 class Command(BaseCommand):
@@ -50,7 +51,7 @@ class Command(BaseCommand):
         def run():
             with audit_context(source=AuditSource.COMMAND, actor_name=getpass.getuser()), Progress(self.stderr) as bar:
                 return legacy_import(data=data, currency=currency, dry_run=dry_run, overwrite=overwrite,
-                                     progress=bar)
+                                     progress=lambda what, done, total: bar(done, total, what))
 
         with quiet(*QUIET_LOGGERS):
             if dry_run:  # nothing is written, nothing published: no DynamoDB needed

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from metalfests.checks import COMMAND_CHECKS
-from publishing.progress import Progress
+from metalfests.progress import Progress
 from publishing.worker import drain
 
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from metalfests.checks import COMMAND_CHECKS
-from publishing.progress import Progress
+from metalfests.progress import Progress
 from publishing.services import LeaseBusy, republish
 from publishing.table_guard import TableUnavailable, dynamodb_ready
 from publishing.writer import Fenced
