@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "catalog",
     "publishing",
     "notifications",
+    "releases",
 ]
 
 MIDDLEWARE = [
