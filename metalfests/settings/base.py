@@ -32,9 +32,9 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "catalog",
+    "releases",  # before publishing: the admin groups' sync after publishing's migrate covers its permissions
     "publishing",
     "notifications",
-    "releases",
 ]
 
 MIDDLEWARE = [
