@@ -178,7 +178,7 @@ def release_preview(records, *, writer: Writer | None = None) -> dict:
 
     `records`: [(record, proposed snapshot)]. All are laid into one public catalog together, so a
     lineup shows the release's new bands by name and their festivals list the new edition.
-    Returns {"documents": {path: body}, "items": [PreviewItem-like dicts], "live_error": str}.
+    Returns {"documents": [(record, {path: body})], "items": [PreviewItem], "live_error": str}.
     """
     from .services import PreviewItem, _PreviewTask
 
@@ -192,9 +192,7 @@ def release_preview(records, *, writer: Writer | None = None) -> dict:
     for record, after in ordered:
         entities |= entities_for_task(_PreviewTask(record, after), catalog)
     proposed = {(i.PK, i.SK): json.loads(i.body) for i in catalog.items_for(entities, rev=0)}
-    documents: dict = {}
-    for record, after in ordered:
-        documents.update(_documents(catalog, record, after))
+    documents = [(record, _documents(catalog, record, after)) for record, after in ordered]
     live, error = {}, ""
     try:
         writer = writer or Writer()

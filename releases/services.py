@@ -342,6 +342,24 @@ def release_approve(*, release, user, fingerprint: str | None, publish_at=None, 
 
 
 @transaction.atomic
+def record_schedule(*, record, user, expected_version: int | None, publish_at, time_zone: str = "UTC",
+                    comment: str = "", override_justification: str = "") -> Release:
+    """Approve one record now to go public at `publish_at`: a release of that record alone, approved at once.
+
+    `expected_version` is the record's version the approver reviewed, as for a single approval."""
+    if user is not None and expected_version is None:
+        raise catalog.VersionRequiredError(record)
+    stored = type(record).objects.select_for_update().get(pk=record.pk)
+    if expected_version is not None and stored.version != expected_version:
+        raise catalog.ConcurrentEditError(stored, expected_version)
+    release = release_create(name=f"Scheduled: {stored}"[:200], user=user)
+    release_add_records(release=release, records=[stored], user=user)
+    release.refresh_from_db()
+    return release_approve(release=release, user=user, fingerprint=release_fingerprint(release), publish_at=publish_at,
+                           time_zone=time_zone, comment=comment, override_justification=override_justification)
+
+
+@transaction.atomic
 def release_reschedule(*, release, user, publish_at, time_zone: str | None = None,
                        expected_version: int | None = None) -> Release:
     """Move the go-live time of a scheduled release (before it has gone live); the approval stands."""
@@ -359,7 +377,7 @@ def release_reschedule(*, release, user, publish_at, time_zone: str | None = Non
 
 
 def _withdraw(release, user, reason: str) -> None:
-    for item, record in release_records(release):
+    for _item, record in release_records(release):
         if record is not None:
             catalog.record_back_to_review(record=record, user=user, reason=reason)
     release.items.update(approved_snapshot=None, approved_version=None)
