@@ -57,6 +57,14 @@ class ReleaseChangedError(ValidationError):
         )
 
 
+class ReleaseInvalidError(ValidationError):
+    """The release as a whole breaks a rule (a reference resolving nowhere, a record not in review, a limit)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(problems, code="release_invalid")
+
+
 class FingerprintRequiredError(catalog.WorkflowError):
     """Approving a release must name the state of it that was reviewed."""
 
@@ -314,7 +322,7 @@ def release_approve(*, release, user, fingerprint: str | None, publish_at=None, 
     moment = _moment(publish_at, time_zone)
     problems = release_problems(release)
     if problems:
-        raise ValidationError(problems, code="release_invalid")
+        raise ReleaseInvalidError(problems)
     when = timezone.localtime(moment, _zone(time_zone)).strftime("%Y-%m-%d %H:%M %Z")
     reason = catalog._reason(f"Approved with release “{release.name}”, public {when}", comment)[:100]
     listed = []
@@ -435,7 +443,7 @@ def release_go_live(*, release) -> bool:
         records = release_records(release)
         problems = release_problems(release, frozen=True)
         if problems:
-            raise ValidationError(problems, code="release_invalid")
+            raise ReleaseInvalidError(problems)
         members = []
         for item, record in records:
             snapshot = item.approved_snapshot
