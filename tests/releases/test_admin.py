@@ -90,6 +90,7 @@ def test_the_release_page_shows_content_state_and_problems_and_takes_its_steps(f
                                  "time_zone": "Europe/Paris"}, follow=True)
     page = done.content.decode()
     assert "goes public at 2027-01-15 10:00 CET" in page and 'data-state="scheduled"' in page
+    assert "Friday 15 January 2027, 10:00 CET" in page and "2027-01-15 09:00 UTC" in page  # its zone, and UTC
     assert 'id="release-reschedule-form"' in page and 'id="release-unschedule-form"' in page
     assert Band.objects.get(key="new-band-00").review_status == ReviewStatus.APPROVED
     release.refresh_from_db()
