@@ -20,21 +20,10 @@ project the release's records before the ordered write has put them in place.
 import json
 import logging
 
-from read_api import schema
-
-from . import cdn, invalidation
 from .models import PublishTask, TaskStatus
-from .projector import Entity, PublicCatalog, entities_for_task
-from .services import (
-    PublishRefused,
-    StoredIndex,
-    TaskOutcome,
-    _documents,
-    _entity_plan,
-    _partitions,
-    _simulate_approval,
-)
-from .writer import Plan, Writer
+
+# The projector, the writer and publishing's services are imported where used: the releases app
+# plugs into this module at start-up, and loading the URL configuration must stay light.
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +59,10 @@ def task_enqueue(*, release_pk: int, name: str, records: list[dict]) -> PublishT
     )
 
 
-def write_rank(entity: Entity, item) -> int:
+def write_rank(entity, item) -> int:
     """The step of the ordered write an item belongs to (see the module docstring)."""
+    from read_api import schema
+
     if item.SK == schema.METADATA:
         if (entity.kind == "genre" and item.PK == schema.genre_pk(entity.key)) or (
                 entity.kind == "role" and item.PK == schema.role_pk(entity.key)):
@@ -83,20 +74,27 @@ def write_rank(entity: Entity, item) -> int:
     return 3
 
 
-def release_entities(records: list[dict], catalog: PublicCatalog) -> set[Entity]:
-    entities: set[Entity] = set()
+def release_entities(records: list[dict], catalog) -> set:
+    from .projector import entities_for_task
+
+    entities: set = set()
     for record in records:
         entities |= entities_for_task(_Member(record), catalog)
     return entities
 
 
-def release_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -> TaskOutcome:
+def release_apply(task: PublishTask, *, token: int, writer=None):
     """Write every item the release changes, in dependency order, then invalidate once.
 
     All or nothing at planning: an entity that cannot be published refuses the release before
     anything is written. What to invalidate is saved on the task before writing, so a retry after
     a failure half-way (which finds the first items written, so unchanged) still invalidates them.
     """
+    from . import cdn, invalidation
+    from .projector import PublicCatalog
+    from .services import PublishRefused, StoredIndex, TaskOutcome, _entity_plan, _partitions
+    from .writer import Plan, Writer
+
     writer = writer or Writer()
     catalog = PublicCatalog()
     entities = release_entities(task.after["records"], catalog)
@@ -173,18 +171,20 @@ def is_done(task_id: int | None) -> bool:
 # --- preview --------------------------------------------------------------------------------------
 
 
-def release_preview(records, *, writer: Writer | None = None) -> dict:
+def release_preview(records, *, writer=None) -> dict:
     """The public answers the release would produce if it went live now, with every item's difference from live.
 
     `records`: [(record, proposed snapshot)]. All are laid into one public catalog together, so a
     lineup shows the release's new bands by name and their festivals list the new edition.
     Returns {"documents": [(record, {path: body})], "items": [PreviewItem], "live_error": str}.
     """
-    from .services import PreviewItem, _PreviewTask
+    from .projector import PublicCatalog, entities_for_task
+    from .services import PreviewItem, _documents, _partitions, _PreviewTask, _simulate_approval
+    from .writer import Writer
 
     catalog = PublicCatalog()
     ordered = sorted(records, key=lambda pair: _SIMULATION_ORDER[pair[0]._meta.model_name])
-    entities: set[Entity] = set()
+    entities: set = set()
     for record, after in ordered:
         entities |= entities_for_task(_PreviewTask(record, after), catalog)
     for record, after in ordered:
