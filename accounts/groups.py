@@ -13,7 +13,7 @@ FULL = "AdminFull"
 ADMIN_GROUPS = (VIEWER, EDITOR, FULL)
 
 # Apps whose models editors work with in the admin.
-MANAGED_APPS = ("catalog", "publishing", "audit", "accounts")
+MANAGED_APPS = ("catalog", "publishing", "audit", "accounts", "releases")
 # Permission codename prefixes that only full admins hold.
 FULL_ONLY_PREFIXES = ("delete_", "approve_", "publish_", "manage_")
 # Models nobody may add or change through the admin (append-only audit; history is written by the system).
@@ -38,7 +38,7 @@ def _wanted(perm) -> set[str]:
         return {EDITOR, FULL}  # removing a member or a lineup slot is an edit of the band or edition
     if codename.startswith(FULL_ONLY_PREFIXES) or (app, model) in FULL_ONLY_MODELS:
         return {FULL}
-    if app == "catalog":  # add_, change_, submit_
+    if app in ("catalog", "releases"):  # add_, change_, submit_ (a release's records: add and change)
         return {EDITOR, FULL}
     return {FULL}
 

@@ -46,6 +46,13 @@ WORKFLOW_ACTIONS = {
 }
 
 
+# What other apps add to every reviewable record's admin (the releases app: "Add to release", a releases panel).
+# Actions are admin action functions `(modeladmin, request, queryset)` with a `short_description`; panels
+# are functions `(request, record) -> HTML` shown under the review panel of the record's change page.
+record_actions: list = []
+record_panels: list = []
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor started from, so a save over someone else's change is refused."""
 
@@ -308,6 +315,12 @@ class ReviewableAdmin(SharedInlineMediaMixin, SimpleHistoryAdmin):
     def unpublish_selected(self, request, queryset):
         self._run_workflow(request, queryset, "unpublish")
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        for action in record_actions:
+            actions[action.__name__] = (action, action.__name__, action.short_description)
+        return actions
+
     # --- workflow: buttons on the change page ----------------------------------------------
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -394,6 +407,7 @@ class ReviewableAdmin(SharedInlineMediaMixin, SimpleHistoryAdmin):
             context["may_override"] = bool(context["four_eyes"]) and services.may_override_four_eyes(request.user)
             context["return_reason"] = selectors.last_return_reason(obj)
             context["can_rename"] = self._has_key() and self.has_approve_permission(request)
+            context["record_panels"] = [html for panel in record_panels if (html := panel(request, obj))]
         elif add and "key" in context["adminform"].form.fields:
             context["suggest_key_url"] = reverse(f"admin:catalog_{self.opts.model_name}_suggest_key")
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -227,19 +227,10 @@ def record_approve(*, record, user, expected_version: int | None = None, comment
     (FourEyesError), superusers included, unless a superuser or full admin gives an
     `override_justification`: the approval then goes through and the audit entry names the override.
     """
-    require_permission(user, "approve", record)
-    if user is not None and expected_version is None:
-        raise VersionRequiredError(record)
-    stored = _locked(record, expected_version)
-    override = " ".join((override_justification or "").split())
-    conflict = four_eyes_conflict(stored, user)
-    if conflict and not (override and may_override_four_eyes(user)):
-        raise FourEyesError(record, user, conflict)
-    allowed = {ReviewStatus.IN_REVIEW} | ({ReviewStatus.DRAFT} if skip_review else set())
-    if record.review_status not in allowed:
-        raise WorkflowError(
-            f"“{record}” is {record.get_review_status_display().lower()}; only records in review can be approved."
-        )
+    stored, conflict, override = _approval_checks(record, user, expected_version, skip_review, override_justification)
+    for guard in approval_guards:
+        if refusal := guard(record):
+            raise WorkflowError(refusal)
     before = record.published_snapshot
     after = build_snapshot(stored)
     approved_version = record.version
@@ -254,6 +245,69 @@ def record_approve(*, record, user, expected_version: int | None = None, comment
     audit_record(user=user, action=AuditAction.APPROVE, obj=record, changes=snapshot_changes(before, after),
                  detail=detail)
     _publish_signal(record, PublicChange.PUBLISH, before=before, after=after)
+
+
+def _approval_checks(record, user, expected_version, skip_review, override_justification):
+    """What every approval checks, on the locked row: permission, version named and current, two pairs of eyes,
+    state. Returns (stored row, four-eyes conflict overridden or "", the override's justification)."""
+    require_permission(user, "approve", record)
+    if user is not None and expected_version is None:
+        raise VersionRequiredError(record)
+    stored = _locked(record, expected_version)
+    override = " ".join((override_justification or "").split())
+    conflict = four_eyes_conflict(stored, user)
+    if conflict and not (override and may_override_four_eyes(user)):
+        raise FourEyesError(record, user, conflict)
+    allowed = {ReviewStatus.IN_REVIEW} | ({ReviewStatus.DRAFT} if skip_review else set())
+    if record.review_status not in allowed:
+        raise WorkflowError(
+            f"“{record}” is {record.get_review_status_display().lower()}; only records in review can be approved."
+        )
+    return stored, conflict, override
+
+
+# Functions `(record) -> str` that may refuse a single record's approval with a reason ("" lets it through).
+# Releases plug one in: a record waiting to go public with a scheduled release is not approved on its own.
+approval_guards: list = []
+
+
+# --- Approval as part of a group (releases) ------------------------------------------------------
+#
+# A release approves its records together and makes them public later: the approval and the go-live
+# are separate steps here, each writing the record's history row; the release writes one audit entry
+# for the group, and one publish task (no per-record signal).
+
+
+def record_approve_for_later(*, record, user, expected_version: int | None, reason: str,
+                             override_justification: str = "") -> dict:
+    """Approve a record in review now, to go public later: returns the public snapshot approved (what will go live).
+
+    The same checks as `record_approve` (version, two pairs of eyes, state); the public copy is not touched.
+    Call inside the group's transaction.
+    """
+    stored, conflict, _ = _approval_checks(record, user, expected_version, False, override_justification)
+    snapshot = build_snapshot(stored)
+    _step(record, user, f"{reason} (own change, override)" if conflict else reason,
+          review_status=ReviewStatus.APPROVED, approved_by=_user_or_none(user), approved_at=timezone.now())
+    return snapshot
+
+
+def record_go_live(*, record, snapshot: dict, reason: str) -> dict | None:
+    """Make `snapshot` (approved earlier) the record's public copy; returns the public copy it replaces.
+
+    The working copy and its review state stay as they are (an edit made since approval still waits for review).
+    """
+    _locked(record)
+    before = record.published_snapshot
+    _step(record, None, reason, published_snapshot=snapshot, published_revision=record.published_revision + 1)
+    return before
+
+
+def record_back_to_review(*, record, user, reason: str) -> None:
+    """An approval withdrawn before going public (a release unscheduled or cancelled): approved → in review."""
+    _locked(record)
+    if record.review_status == ReviewStatus.APPROVED:
+        _step(record, user, reason, review_status=ReviewStatus.IN_REVIEW)
 
 
 @transaction.atomic

@@ -173,8 +173,11 @@ def due_tasks(lease: Lease | None = None):
 @_retry_when_locked
 def is_blocked(task: PublishTask) -> bool:
     """An earlier task of the same record is unfinished: this one must wait its turn."""
+    from .releases import blocks
+
     return (
         PublishTask.objects.for_record(task.kind, task.record_pk).filter(id__lt=task.id).unfinished().exists()
+        or blocks(task)
     )
 
 
@@ -265,9 +268,10 @@ class DrainReport:
 
 
 def _default_apply(task: PublishTask, *, token: int):
+    from .releases import KIND, release_apply
     from .services import task_apply
 
-    return task_apply(task, token=token)
+    return (release_apply if task.kind == KIND else task_apply)(task, token=token)
 
 
 def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_for_lease: float = 0.0,
@@ -291,6 +295,9 @@ def drain(*, max_tasks: int | None = None, worker_id: str | None = None, wait_fo
             report.lease_busy = True
             return report
         try:
+            from .releases import run_first
+
+            run_first(lease, report)  # due releases go live, and their tasks apply, before anything else
             if bulk and max_tasks is None and _drain_bulk(lease, report, deadline, progress):
                 blocked = set()
             else:
@@ -321,8 +328,13 @@ def _due_batch(lease: Lease, cursor: int) -> list[PublishTask]:
 
 def _drain_bulk(lease: Lease, report: DrainReport, deadline: float | None = None, progress=None) -> bool:
     """Past PUBLISH_BULK_THRESHOLD due tasks, claim them all and apply them with one full rebuild
-    (or resume the checkpointed one in progress, for the tasks it covers: later ones wait for it)."""
+    (or resume the checkpointed one in progress, for the tasks it covers: later ones wait for it).
+    Never while a release's task is unfinished: a full rebuild would write its records unordered."""
+    from .releases import unfinished
+
     threshold = conf.get("PUBLISH_BULK_THRESHOLD")
+    if unfinished().exists():
+        return False
     checkpoint = RebuildCheckpoint.objects.filter(last_task__isnull=False).first()
     if checkpoint is not None:
         ids = list(due_tasks(lease).filter(id__lte=checkpoint.last_task).values_list("id", flat=True))

@@ -29,6 +29,12 @@ urlpatterns = [
     path("genres/<slug:key>", views.GenreDetailView.as_view()),
     path("roles", views.RoleListView.as_view()),
     path("roles/<slug:key>", views.RoleDetailView.as_view()),
+    # Releases (the releases app's views): before the workflow route, which would take releases/<id>/approve.
+    path("releases", lazy_view("releases.api.ReleaseListView")),
+    path("releases/<int:pk>", lazy_view("releases.api.ReleaseDetailView")),
+    path("releases/<int:pk>/records", lazy_view("releases.api.ReleaseRecordsView")),
+    path("releases/<int:pk>/preview", lazy_view("releases.api.ReleasePreviewView")),
+    path("releases/<int:pk>/<str:step>", lazy_view("releases.api.ReleaseStepView")),
     path(f"<str:kind>/<slug:key>/{_WORKFLOW}", views.WorkflowView.as_view()),
     path("cache/invalidate", views.CacheInvalidateView.as_view()),
     path("cache/status", views.CacheStatusView.as_view()),
