@@ -7,6 +7,7 @@ import pytest
 
 from infra import openapi_overlay
 from infra.package import OPENAPI_GATEWAY_VIEW, ROOT, SOURCE_PACKAGE, reachable
+from read_api.schema import Item
 
 from .conftest import INFRA
 
@@ -162,9 +163,10 @@ def test_table_is_durable_encrypted_on_demand_with_three_full_gsis(resources):
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
-    assert types == {name: "S" for name in ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3) for k in ("PK", "SK")]}
+    assert types == {name: "S" for name in ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3, 4) for k in ("PK", "SK")]}
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"GSI1", "GSI2", "GSI3"}
+    assert set(indexes) == {"GSI1", "GSI2", "GSI3", "GSI4"}
+    assert set(indexes) == set(Item._indexes)  # the template's table is the schema's
     for name, index in indexes.items():
         assert plain(index["KeySchema"]) == [
             {"AttributeName": f"{name}PK", "KeyType": "HASH"},
