@@ -2,7 +2,7 @@
 /{key}/calendar.ics."""
 
 from .. import cachetags, paging, queries, schema
-from ..http import PAGING, Answer, Router, bool_param, country_param, invalid, key_param, list_body, not_found
+from ..http import CALENDAR, PAGING, Answer, Router, bool_param, country_param, invalid, key_param, list_body, not_found
 
 router = Router("bands")
 LIST_DEFAULT, LIST_MAX = 100, 500
@@ -86,6 +86,20 @@ def band_festivals(request, key):
         raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
     return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor, bandKey=key),
                   tags=[cachetags.band(key)], items=len(listing.rows))
+
+
+@router.route("/api/bands/{key}/calendar.ics", ttl=600)
+def band_calendar(request, key):
+    """The band's festival appearances as iCalendar: one Query of its /festivals partition (every row)."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    key = key_param(key)
+    partition = schema.band_festivals_pk(key)
+    listing = paging.read(partition, paging.Paging(None, 0, None), row_prefix=schema.FESTIVAL_ROW_PREFIX)
+    if listing.head is None:
+        raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
+    return Answer(calendars.band_calendar(key, listing.rows), tags=[cachetags.band(key)], items=len(listing.rows),
+                  content_type=CALENDAR)
 
 
 lambda_handler = router.handle

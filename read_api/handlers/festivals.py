@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from .. import cachetags, paging, queries, schema
 from ..http import (
+    CALENDAR,
     PAGING,
     Answer,
     Router,
@@ -26,6 +27,7 @@ from ..http import (
 router = Router("festivals")
 LIST_DEFAULT, LIST_MAX = 100, 500
 UPCOMING_DEFAULT, UPCOMING_MAX = 50, 100
+CALENDAR_MAX = 500  # events in /upcoming.ics: the next 500 editions (one Query page)
 EDITIONS_DEFAULT, EDITIONS_MAX = 50, 100
 
 
@@ -105,6 +107,21 @@ def festival_upcoming(request):
                   tags=tags, items=len(listing.rows))
 
 
+@router.route("/api/festivals/upcoming.ics", ttl=300, params=("country",))
+def festival_upcoming_calendar(request):
+    """The next CALENDAR_MAX editions (of a country) as iCalendar: one Query of GSI1 (or GSI2 by country)."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    country = country_param(request)
+    index, partition = ("GSI2", schema.country_editions_gsi2pk(country)) if country else \
+        ("GSI1", schema.UPCOMING_GSI1PK)
+    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition)
+    rows = [item["body"]["S"] for item in page.items[:CALENDAR_MAX]]
+    name = f"Upcoming metal festivals ({country})" if country else "Upcoming metal festivals"
+    return Answer(calendars.upcoming_calendar(rows, name), tags=[cachetags.UPCOMING], items=len(rows),
+                  content_type=CALENDAR)
+
+
 def _moved(request, old_key: str, item: dict, suffix: str = "") -> Answer:
     new_key = json.loads(item["body"]["S"])["festivalKey"]
     return redirect(request, f"/api/festivals/{new_key}{suffix}", {"festivalKey": new_key},
@@ -120,6 +137,22 @@ def festival_detail(request, key):
     if item["kind"]["S"] == schema.Kind.FESTIVAL_ALIAS:
         return _moved(request, key, item)
     return Answer(item["body"]["S"], tags=[cachetags.festival(key)])
+
+
+@router.route("/api/festivals/{key}/calendar.ics", ttl=1800)
+def festival_calendar(request, key):
+    """Every edition of the festival as iCalendar, from the detail item: one GetItem."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    key = key_param(key)
+    item = queries.get(schema.festival_pk(key), schema.METADATA)
+    if item is None:
+        raise not_found(f"Festival with key '{key}' not found", cachetags.festival(key))
+    if item["kind"]["S"] == schema.Kind.FESTIVAL_ALIAS:
+        return _moved(request, key, item, "/calendar.ics")
+    detail = json.loads(item["body"]["S"])
+    return Answer(calendars.festival_calendar(detail), tags=[cachetags.festival(key)],
+                  items=len(detail.get("editions") or []), content_type=CALENDAR)
 
 
 @router.route("/api/festivals/{key}/editions", ttl=1800, params=PAGING)
