@@ -552,9 +552,11 @@ def test_the_execute_api_url_answers_only_what_cloudfront_sends(template, resour
 
     current, previous, retired = "c" * 48, "p" * 48, "r" * 48
     values = {"OriginVerifySecrets": f"{current},{previous}", "CursorSigningKeys": "k" * 32, "Environment": "production"}
-    (origin,) = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
-    headers = {h["HeaderName"]: evaluate(h["HeaderValue"], values) for h in origin["OriginCustomHeaders"]}
-    assert headers == {config.ORIGIN_HEADER: current}  # CloudFront sends the first value only
+    origins = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    assert [o["Id"] for o in origins] == ["public-api", "partner-api"]
+    for origin in origins:  # the partner API's origin sends the same header to the same functions
+        headers = {h["HeaderName"]: evaluate(h["HeaderValue"], values) for h in origin["OriginCustomHeaders"]}
+        assert headers == {config.ORIGIN_HEADER: current}  # CloudFront sends the first value only
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     for name in (config.ORIGIN_SECRETS_VAR, config.CURSOR_KEYS_VAR, config.ENVIRONMENT_VAR):
         monkeypatch.setenv(name, evaluate(variables[name], values))
