@@ -15,12 +15,16 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
          "editions": [{year, dates{start,end}, bands[{key,name,size}], ticketPrice, currency, status}]}
       -> festival item, festival_row (latestEdition = highest year), editions summary,
          one edition item per edition, one upcoming row per edition (GSI1).
+      The festival's `countryCode` (ISO, as the catalog stores it) puts its row in GSI2
+      `FESTIVALS#COUNTRY#<CC>` and its upcoming rows in `EDITIONS#COUNTRY#<CC>`; its coordinates
+      put the row in GSI4 (by latitude) and `lat`/`lng` on the row and the upcoming rows.
   band_items(detail, festivals, *, rev) -> list[Item]
       detail = body of GET /api/bands/{key}: {"band": {..., genreKeys, members[{name, roleKeys}], reviewed},
                                              "genres": [{key,name,description}], "roles": [{key,name,category}]}
       festivals = the band's appearances, band-festival rows:
         {festivalKey, festivalName, location, year, dates{start,end}, size, status}
-      -> band item, band_row (GSI3 by reviewed), band's-festivals summary and rows.
+      -> band item, band_row (GSI3 by reviewed; GSI2 `BANDS#COUNTRY#<CC>` by `countryCode`),
+         band's-festivals summary and rows.
   genre_items(genre, bands, *, rev) -> list[Item]
       genre = {key, name, description}; bands = band rows (see band_row()) of the genre's bands
       -> genre item ({"genre": {..., bandCount}}), genre_row, genre's-bands summary and rows.
