@@ -10,6 +10,8 @@ prints, with ratios:
                handler vs DRF view vs the bare boto3 call of the same request, both as the read tier sent it
                before issue 12 (every attribute) and as it sends it now (the same ProjectionExpression)
   cost         DynamoDB requests and consumed read capacity per endpoint; /api/bands page 1 vs page 17 (cursor)
+  issue 15     the filters and calendars: cost (requests, RCU) and warm time of each beside /api/festivals, and the
+               cold start of a calendar route (it imports icalendar) beside the festival detail's
 Module-level imports are the standard library only: the child processes measure their own imports.
 """
 
@@ -30,6 +32,7 @@ ROLES = 8
 WARM_REQUESTS = 300
 COLD_RUNS = 7
 BAND_KEY = "band-0042"
+COUNTRIES = ["NO", "SE", "DE", "FR", "GB", "US", "FI", "BE", "ES", "IT"]
 # The projections read_api.queries sends (DETAIL_ATTRIBUTES, LIST_ATTRIBUTES), spelled for a bare call.
 DETAIL_PROJECTION, DETAIL_NAMES = "#k, #b", {"#k": "kind", "#b": "body"}
 LIST_PROJECTION, LIST_NAMES = "#s, #k, #b, #c", {"#s": "SK", "#k": "kind", "#b": "body", "#c": "count"}
@@ -46,6 +49,7 @@ def catalog() -> dict:
         genre_keys = list(dict.fromkeys(genre_keys))
         bands.append({
             "band": {"key": f"band-{n:04d}", "name": f"Band {n:04d}", "country": "Norway",
+                     "countryCode": COUNTRIES[n % len(COUNTRIES)],
                      "description": f"Band {n} plays loud.", "logo": None, "headlineImage": None,
                      "website": f"https://band-{n:04d}.example.com", "spotify": None,
                      "genreKeys": genre_keys, "members": members, "reviewed": n % 3 == 0},
@@ -63,7 +67,9 @@ def catalog() -> dict:
                              "bands": [{"key": b["key"], "name": b["name"], "size": i % 4} for i, b in enumerate(lineup)],
                              "ticketPrice": 100 + f, "currency": "EUR", "status": "announced"})
         festivals.append({"festival": {"key": f"fest-{f:03d}", "name": f"Fest {f:03d}", "location": "Oslo, Norway",
-                                       "coordinates": {"lat": 59.9, "lng": 10.7}, "website": None, "poster": None,
+                                       "countryCode": COUNTRIES[f % len(COUNTRIES)],
+                                       "coordinates": {"lat": 35 + (f * 7) % 30, "lng": -10 + (f * 13) % 40},
+                                       "website": f"https://fest-{f:03d}.example.com", "poster": None,
                                        "description": f"Festival {f}."},
                           "editions": editions})
     return {"genres": genres, "roles": roles, "bands": bands, "festivals": festivals}
@@ -228,7 +234,8 @@ def django_child(mode: str) -> None:
 
 def read_api_child(mode: str) -> None:
     """`python -m bench.read_api --read-api <mode>`: import a handler and serve its first answer."""
-    path = f"/api/bands/{BAND_KEY}" if mode == "band" else "/api/festivals"
+    path = {"band": f"/api/bands/{BAND_KEY}", "festivals": "/api/festivals", "detail": "/api/festivals/fest-007",
+            "calendar": "/api/festivals/fest-007/calendar.ics"}[mode]
     if mode == "band":
         from read_api.handlers import bands as module
     else:
@@ -340,6 +347,13 @@ def measure() -> list[tuple[str, str, str, str]]:
         ours, bare = _cold_pair(ours_command, bare_command, env)
         rows.append((f"cold start /api/bands/{BAND_KEY} (bytecode)", f"{ours:.0f} ms", f"boto3 get_item {bare:.0f} ms",
                      f"{ours / bare:.2f}× of bare process"))
+        # issue 15: a calendar route imports icalendar on its first answer; the JSON detail does not
+        detail_command = [sys.executable, "-m", "bench.read_api", "--read-api", "detail"]
+        calendar_command = [sys.executable, "-m", "bench.read_api", "--read-api", "calendar"]
+        _cold_once(calendar_command, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
+        calendar_cold, detail_cold = _cold_pair(calendar_command, detail_command, env)
+        rows.append(("cold start /api/festivals/fest-007/calendar.ics (bytecode)", f"{calendar_cold:.0f} ms",
+                     f"detail {detail_cold:.0f} ms", f"{calendar_cold / detail_cold:.2f}× of the JSON detail"))
         no_bytecode.cleanup()
 
         # warm, all in this process and interleaved: handler, bare boto3 call of the same items, DRF view
@@ -428,7 +442,8 @@ def measure() -> list[tuple[str, str, str, str]]:
                 finally:
                     sys.stdout = stdout
             assert result["statusCode"] == 200, (path, result["body"][:300])
-            return queries.stats.requests, queries.stats.capacity, json.loads(result["body"])
+            body = json.loads(result["body"]) if result["body"].startswith("{") else result["body"]
+            return queries.stats.requests, queries.stats.capacity, body
 
         for path in ["/api/festivals", "/api/festivals/upcoming", "/api/festivals/fest-007",
                      "/api/festivals/fest-007/editions", f"/api/festivals/fest-007/editions/{time.gmtime().tm_year}", "/api/bands",
@@ -448,6 +463,36 @@ def measure() -> list[tuple[str, str, str, str]]:
         rows.append((f"cost /api/bands page 6 (offset={paging.MAX_OFFSET}, the cap)", f"{offset_capacity:g} RCU",
                      f"page 1 {first_capacity:g} RCU",
                      f"{offset_capacity / first_capacity:.2f}× of page 1"))
+
+        # issue 15: each filter and calendar, one request; its warm time beside the unfiltered list's
+        next_year = time.gmtime().tm_year + 1
+        new = [("/api/festivals", {"country": "NO"}), ("/api/festivals", {"month": f"{next_year}-07"}),
+               ("/api/festivals", {"bbox": "45,0,60,20"}), ("/api/festivals", {"country": "DE", "month": f"{next_year}-07"}),
+               ("/api/festivals", {"country": "DE", "bbox": "45,0,60,20"}),
+               ("/api/festivals/upcoming", {"country": "NO"}), ("/api/festivals/upcoming", {"bbox": "45,0,60,20"}),
+               ("/api/bands", {"country": "SE"}), ("/api/bands", {"genre": "genre-03"}),
+               ("/api/festivals/fest-007/calendar.ics", None), (f"/api/bands/{BAND_KEY}/calendar.ics", None),
+               ("/api/festivals/upcoming.ics", None), ("/api/festivals/upcoming.ics", {"country": "NO"})]
+        calls = {"/api/festivals": lambda: festivals.lambda_handler(list_event, None)}
+        for path, query in new:
+            requests_, capacity, body = cost(path, query)
+            label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+            shown = len(body["festivals"] if "festivals" in body else body["bands"]) if isinstance(body, dict) \
+                else body.count("BEGIN:VEVENT")
+            rows.append((f"cost {label}", f"{requests_} request", f"{capacity:g} RCU", f"{shown} rows/events"))
+            module = bands if path.startswith("/api/bands") else festivals
+            event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
+            calls[label] = (lambda m, e: lambda: m.lambda_handler(e, None))(module, event)
+        with open(os.devnull, "w") as devnull:
+            stdout, sys.stdout = sys.stdout, devnull
+            try:
+                warm = _interleaved(calls, n=WARM_REQUESTS // 3)
+            finally:
+                sys.stdout = stdout
+        for label, value in warm.items():
+            if label != "/api/festivals":
+                rows.append((f"warm {label}", f"{value:.2f} ms", f"/api/festivals {warm['/api/festivals']:.2f} ms",
+                             f"{value / warm['/api/festivals']:.2f}× of the unfiltered list"))
     finally:
         server.stop()
         workdir.cleanup()

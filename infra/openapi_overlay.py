@@ -17,6 +17,11 @@ it to `dist/openapi.apigw.yaml`, which `infra/template.yaml` pulls in with
 - an `OPTIONS` mock per path for CORS preflight (CloudFront adds the headers);
 - gateway responses in the API's error envelope (400, unknown path, 429, 5xx);
 - the API's name as its title (a `Fn::Sub`: the included file may hold intrinsics).
+
+`partner=True` writes the same API for partners (`dist/openapi.partner.yaml`, the template's
+`PartnerApi`): every GET and HEAD requires an API key in `x-api-key`, which API Gateway checks
+and meters against the key's usage plan (free or partner tier: throttle and quota), with gateway
+answers for a missing or unknown key (403) and a spent quota (429) in the error envelope.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ ALIAS = "live"
 # The REST API's name, as PublicApi's Name in the template: the title of the definition is the
 # same, so the API is named alike whichever of the two API Gateway takes (the alarms find it by name).
 API_NAME = {"Fn::Sub": "metalfests-public-api-${Environment}"}
+PARTNER_API_NAME = {"Fn::Sub": "metalfests-partner-api-${Environment}"}
+API_KEY_HEADER = "x-api-key"
+API_KEY_SCHEME = "api_key"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 VALIDATOR = "all"
 
@@ -164,8 +172,22 @@ GATEWAY_RESPONSES = {
 }
 
 
-def gateway_view(document: dict[str, Any]) -> dict[str, Any]:
-    """Return the API Gateway definition derived from the OpenAPI `document`."""
+PARTNER_GATEWAY_RESPONSES = {
+    # A missing or unknown key: API Gateway's own 403, in the envelope, never cached.
+    "INVALID_API_KEY": _gateway_response(
+        403, "FORBIDDEN", '"A valid API key is required in the x-api-key header."', "no-store"
+    ),
+    "MISSING_AUTHENTICATION_TOKEN": _gateway_response(
+        404, "RESOURCE_NOT_FOUND", '"No such endpoint."', "max-age=60"
+    ),
+    "QUOTA_EXCEEDED": _gateway_response(
+        429, "QUOTA_EXCEEDED", '"This API key has used its quota for the period."', "no-store"
+    ),
+}
+
+
+def gateway_view(document: dict[str, Any], *, partner: bool = False) -> dict[str, Any]:
+    """Return the API Gateway definition derived from the OpenAPI `document` (`partner`: keyed, see the module)."""
     if not isinstance(document.get("paths"), dict) or not document["paths"]:
         raise OverlayError("The OpenAPI document has no paths.")
     base = _base_path(document)
@@ -200,6 +222,8 @@ def gateway_view(document: dict[str, Any]) -> dict[str, Any]:
             if method == "options":
                 gateway_item[method] = _preflight(path_parameters)
                 continue
+            if partner:
+                gateway_operation["security"] = [{API_KEY_SCHEME: []}]
             gateway_operation["x-amazon-apigateway-integration"] = {
                 "type": "aws_proxy",
                 "httpMethod": "POST",
@@ -212,11 +236,11 @@ def gateway_view(document: dict[str, Any]) -> dict[str, Any]:
             continue
         gateway_item.setdefault("options", _preflight(path_parameters))
         paths[path] = gateway_item
-    return {
+    view = {
         "openapi": "3.0.1",
         "info": {
-            "title": copy.deepcopy(API_NAME),
-            "description": str(info.get("title", "Metal Fests public API")),
+            "title": copy.deepcopy(PARTNER_API_NAME if partner else API_NAME),
+            "description": str(info.get("title", "Metal Fests public API")) + (" (partners)" if partner else ""),
             "version": str(info.get("version", "1")),
         },
         "paths": paths,
@@ -224,15 +248,21 @@ def gateway_view(document: dict[str, Any]) -> dict[str, Any]:
             VALIDATOR: {"validateRequestBody": True, "validateRequestParameters": True},
         },
         "x-amazon-apigateway-request-validator": VALIDATOR,
-        "x-amazon-apigateway-gateway-responses": copy.deepcopy(GATEWAY_RESPONSES),
+        "x-amazon-apigateway-gateway-responses": copy.deepcopy(
+            {**GATEWAY_RESPONSES, **PARTNER_GATEWAY_RESPONSES} if partner else GATEWAY_RESPONSES),
     }
+    if partner:
+        view["x-amazon-apigateway-api-key-source"] = "HEADER"
+        view["components"] = {"securitySchemes": {
+            API_KEY_SCHEME: {"type": "apiKey", "name": API_KEY_HEADER, "in": "header"}}}
+    return view
 
 
-def write_gateway_view(source: Path, target: Path) -> dict[str, Any]:
+def write_gateway_view(source: Path, target: Path, *, partner: bool = False) -> dict[str, Any]:
     """Read the OpenAPI document at `source`, write its gateway view to `target` (YAML) and return it."""
     with source.open(encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
-    view = gateway_view(document)
+    view = gateway_view(document, partner=partner)
     target.parent.mkdir(parents=True, exist_ok=True)
     # JSON is YAML: a stable, quote-everything form that AWS::Include reads back unchanged.
     target.write_text(json.dumps(view, indent=2, sort_keys=True) + "\n", encoding="utf-8")

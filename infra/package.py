@@ -17,7 +17,9 @@ installed distribution metadata rather than a hand-kept list:
    cold start for a library the runtime loads anyway, and pynamodb only asks
    for botocore>=1.12.54;
 4. Django (and anything depending on it) must never be reachable: the build
-   fails if it is.
+   fails if it is;
+5. a distribution's own test suite, and tzdata (which icalendar requires for
+   named time zones the calendars never use), are left out.
 
 Each module is shipped with its bytecode compiled for CPython 3.11 in
 `__pycache__` (unchecked-hash .pyc: no timestamps, and no stat of the source on
@@ -51,10 +53,17 @@ SOURCE_PACKAGE = "read_api"
 ARTIFACT = ROOT / "dist" / "read-api.zip"
 OPENAPI_SOURCE = ROOT / SOURCE_PACKAGE / "openapi.yaml"
 OPENAPI_GATEWAY_VIEW = ROOT / "dist" / "openapi.apigw.yaml"
+OPENAPI_PARTNER_VIEW = ROOT / "dist" / "openapi.partner.yaml"  # the same API, API keys required (PartnerApi)
 
 TARGET_PYTHON = (3, 11)
 # The Lambda runtime puts boto3 and its requirements on sys.path (/var/runtime).
 RUNTIME_PROVIDED_ROOTS = ("boto3",)
+# Required by a shipped distribution but never used by the read tier: icalendar requires tzdata for
+# named time zones, and the calendars (read_api.calendars) hold dates and a UTC DTSTAMP only, so no
+# zone is ever looked up (the import test renders a calendar without it). 2.7 MB unzipped, 650 files.
+NOT_NEEDED_AT_RUN_TIME = ("tzdata",)
+# A distribution's own test suite (icalendar ships 500 files of one) never runs on Lambda.
+TEST_DIRECTORIES = ("tests", "test")
 FORBIDDEN = ("django",)
 LAMBDA_TASK_ROOT = "/var/task"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
@@ -252,7 +261,7 @@ def plan(package_dir: Path) -> tuple[set[str], set[str]]:
     forbidden = sorted(name for name in needed if name in FORBIDDEN)
     if forbidden:
         raise PackagingError(f"{package_dir.name} would ship {', '.join(forbidden)}: the read tier never imports Django.")
-    return needed - runtime, runtime
+    return needed - runtime - set(NOT_NEEDED_AT_RUN_TIME), runtime
 
 
 # ------------------------------------------------------------------ files and bytecode
@@ -323,6 +332,8 @@ def distribution_files(name: str) -> list[tuple[str, bytes]]:
             continue  # console scripts live outside site-packages; bytecode is rebuilt below
         if parts[0].endswith(".dist-info") and parts[-1] in SKIPPED_DIST_INFO:
             continue
+        if len(parts) > 2 and parts[1] in TEST_DIRECTORIES:
+            continue
         if file.suffix in (".so", ".pyd", ".dylib"):
             raise PackagingError(
                 f"{name} contains the compiled extension {file}: it would be built for this machine, "
@@ -384,6 +395,12 @@ def main(argv: list[str] | None = None) -> int:
         default=OPENAPI_GATEWAY_VIEW,
         help="where to write API Gateway's definition (default: %(default)s)",
     )
+    parser.add_argument(
+        "--partner-openapi-output",
+        type=Path,
+        default=OPENAPI_PARTNER_VIEW,
+        help="where to write the partner API's definition, keys required (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         artifact = build(args.output)
@@ -399,10 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         view = write_gateway_view(OPENAPI_SOURCE, args.openapi_output)
+        write_gateway_view(OPENAPI_SOURCE, args.partner_openapi_output, partner=True)
     except OverlayError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1
     print(f"{args.openapi_output}: API Gateway definition, {len(view['paths'])} paths")
+    print(f"{args.partner_openapi_output}: the partner API's definition (x-api-key required), same paths")
     return 0
 
 

@@ -97,7 +97,10 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
     A list's path stands for all of its pages and filters (`/api/bands` also means
     `?offset=100` and `?reviewed=true`). `listing` is a band row's GSI3PK: the row shows in
     `/api/bands/reviewed` or `/api/bands/unreviewed` too. A festival's old key (`~ALIAS`)
-    answers every `/editions/{year}` under it, written `/editions/*`.
+    answers every `/editions/{year}` under it, written `/editions/*`. Issue 15: an upcoming row
+    also serves `/api/festivals` (its date filters) and `/upcoming.ics`; a festival's detail its
+    `/calendar.ics`; a band's festival rows its `/calendar.ics`; a genre's band rows
+    `/api/bands` (`?genre=`).
     """
     if pk in _LIST_PATHS:
         paths = {_LIST_PATHS[pk]}
@@ -105,14 +108,14 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
             paths.add(_LISTING_PATHS[listing])
         return paths
     if sk.startswith(schema.UPCOMING_PREFIX):
-        return {"/api/festivals/upcoming"}
+        return {"/api/festivals/upcoming", "/api/festivals/upcoming.ics", "/api/festivals"}
     prefix, _, rest = pk.partition("#")
     key, _, sub = rest.partition("#")
     if prefix not in _FAMILY or not key:
         raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
     base = f"/api/{_FAMILY[prefix]}/{key}"
     if not sub:
-        return {base}
+        return {base, f"{base}/calendar.ics"} if prefix == "FESTIVAL" else {base}
     if (prefix, sub) not in _SUB_RESOURCE:
         raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
     collection = f"{base}/{_SUB_RESOURCE[prefix, sub]}"
@@ -120,6 +123,10 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
         return {collection, f"{collection}/{int(sk.removeprefix(schema.EDITION_PREFIX))}"}
     if sk == schema.ALIAS:
         return {collection, f"{collection}/*"}
+    if (prefix, sub) == ("BAND", "FESTIVALS"):
+        return {collection, f"{base}/calendar.ics"}
+    if (prefix, sub) == ("GENRE", "BANDS"):
+        return {collection, _LIST_PATHS[schema.BANDS_PK]}
     return {collection}
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import sys
@@ -105,6 +106,10 @@ class Request:
         )
 
 
+JSON = "application/json; charset=utf-8"
+CALENDAR = "text/calendar; charset=utf-8"
+
+
 @dataclass
 class Answer:
     body: str
@@ -112,6 +117,7 @@ class Answer:
     status: int = 200
     items: int = 1
     headers: dict = field(default_factory=dict)
+    content_type: str = JSON
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -148,6 +154,81 @@ def bool_param(request: Request, name: str) -> bool | None:
     if value in ("false", "0"):
         return False
     raise invalid(name, f"'{name}' must be true or false", allowed=["true", "false"])
+
+
+COUNTRY_RE = re.compile(r"[A-Za-z]{2}(?:-[A-Za-z0-9]{1,3})?")
+MONTH_RE = re.compile(r"[0-9]{4}-[0-9]{2}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def country_param(request: Request) -> str | None:
+    """`country`: an ISO 3166-1 alpha-2 code (any case), or a UK home nation as the catalog has them (GB-SCT)."""
+    raw = request.query.get("country")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not COUNTRY_RE.fullmatch(value):
+        raise invalid("country", "'country' must be an ISO 3166-1 alpha-2 code such as DE or GB (or a UK home "
+                                 "nation such as GB-SCT)", pattern="^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    return value.upper()
+
+
+def _date(name: str, raw: str) -> dt.date:
+    value = raw.strip()
+    try:
+        if DATE_RE.fullmatch(value):
+            day = dt.date.fromisoformat(value)
+            if YEAR_MIN <= day.year <= YEAR_MAX:
+                return day
+    except ValueError:
+        pass
+    raise invalid(name, f"'{name}' must be a date YYYY-MM-DD from {YEAR_MIN} to {YEAR_MAX}", format="date")
+
+
+def dates_param(request: Request) -> tuple[dt.date | None, dt.date | None]:
+    """`month` (YYYY-MM) or `from`/`to` (YYYY-MM-DD, inclusive, either may be left open): the days asked for."""
+    month = request.query.get("month")
+    if month is not None:
+        if "from" in request.query or "to" in request.query:
+            raise invalid("month", "give either 'month' or 'from'/'to', not both")
+        value = month.strip()
+        if not (MONTH_RE.fullmatch(value) and YEAR_MIN <= int(value[:4]) <= YEAR_MAX and 1 <= int(value[5:]) <= 12):
+            raise invalid("month", f"'month' must be a month YYYY-MM from {YEAR_MIN} to {YEAR_MAX}",
+                          pattern="^[0-9]{4}-(0[1-9]|1[0-2])$")
+        first = dt.date(int(value[:4]), int(value[5:]), 1)
+        following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return first, following - dt.timedelta(days=1)
+    start = _date("from", request.query["from"]) if "from" in request.query else None
+    end = _date("to", request.query["to"]) if "to" in request.query else None
+    if start and end and start > end:
+        raise invalid("to", "'to' must not be before 'from'")
+    return start, end
+
+
+def bbox_param(request: Request) -> "queries.Box | None":
+    """`bbox=south,west,north,east`: the south-west and north-east corners in degrees (west > east crosses ±180)."""
+    raw = request.query.get("bbox")
+    if raw is None:
+        return None
+    bad = invalid("bbox", "'bbox' must be four numbers south,west,north,east: latitudes from -90 to 90 with "
+                          "south <= north, longitudes from -180 to 180 (west > east crosses the antimeridian)",
+                  format="south,west,north,east")
+    parts = raw.split(",")
+    if len(parts) != 4 or len(raw) > 100:
+        raise bad
+    try:
+        south, west, north, east = (float(p) for p in parts)
+    except ValueError:
+        raise bad from None
+    if not all(map(math.isfinite, (south, west, north, east))) or not (-90 <= south <= north <= 90) \
+            or not (-180 <= west <= 180 and -180 <= east <= 180):
+        raise bad
+    return queries.Box(south, west, north, east)
+
+
+def filters_key(request: Request, names: tuple[str, ...]) -> str:
+    """The filters of a request in one canonical string (cursors are signed for a list and its filters)."""
+    return urlencode(sorted((name, request.query[name].strip()) for name in names if name in request.query))
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -231,12 +312,24 @@ def _log(record: dict) -> None:
 
 
 # --- routing ---------------------------------------------------------------------------------
+PAGING = ("limit", "offset", "cursor")  # the query parameters of every list
+
+
 @dataclass
 class Route:
     template: str
     parts: tuple[str, ...]
     ttl: int
     function: object
+    params: tuple[str, ...] = ()
+
+    def check_query(self, request: Request) -> None:
+        """A query parameter the route does not take is a 400 naming it (never silently ignored)."""
+        unknown = sorted(name for name in request.query if name not in self.params)
+        if unknown:
+            takes = ", ".join(f"'{p}'" for p in self.params) or "no query parameters"
+            raise invalid(unknown[0][:100], f"unknown query parameter '{unknown[0][:100]}'; {self.template} takes "
+                                            f"{takes}", allowed=list(self.params))
 
 
 class Router:
@@ -246,9 +339,10 @@ class Router:
         self.name = name
         self.routes: list[Route] = []
 
-    def route(self, template: str, *, ttl: int):
+    def route(self, template: str, *, ttl: int, params: tuple[str, ...] = ()):
+        """Register `function` for `template`; `params` are the query parameters it takes (others: 400)."""
         def register(function):
-            self.routes.append(Route(template, tuple(template.strip("/").split("/")), ttl, function))
+            self.routes.append(Route(template, tuple(template.strip("/").split("/")), ttl, function, tuple(params)))
             return function
         return register
 
@@ -293,6 +387,7 @@ class Router:
             if request.method not in ("GET", "HEAD"):
                 raise ApiError(405, "METHOD_NOT_ALLOWED", f"Method {request.method[:20]} is not allowed; use GET",
                                {"allowed": ["GET", "HEAD", "OPTIONS"]}, headers={"Allow": ALLOWED_METHODS})
+            route.check_query(request)
             answer = route.function(request, **matched[1])
         except ApiError as error:
             answer = Answer(body=_error_body(error, request.request_id), tags=error.tags, status=error.status,
@@ -332,7 +427,7 @@ class Router:
     def _respond(self, request: Request, route: Route | None, started: float, answer: Answer, headers: dict,
                  *, etag: bool, error_name: str | None = None) -> dict:
         body = answer.body.encode()
-        headers = {**headers, **answer.headers, "Content-Type": "application/json; charset=utf-8"}
+        headers = {**headers, **answer.headers, "Content-Type": answer.content_type}
         if answer.tags:
             headers[cachetags.HEADER] = cachetags.header_value(answer.tags)
         status = answer.status

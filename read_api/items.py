@@ -15,12 +15,16 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
          "editions": [{year, dates{start,end}, bands[{key,name,size}], ticketPrice, currency, status}]}
       -> festival item, festival_row (latestEdition = highest year), editions summary,
          one edition item per edition, one upcoming row per edition (GSI1).
+      The festival's `countryCode` (ISO, as the catalog stores it) puts its row in GSI2
+      `FESTIVALS#COUNTRY#<CC>` and its upcoming rows in `EDITIONS#COUNTRY#<CC>`; its coordinates
+      put the row in GSI4 (by latitude) and `lat`/`lng` on the row and the upcoming rows.
   band_items(detail, festivals, *, rev) -> list[Item]
       detail = body of GET /api/bands/{key}: {"band": {..., genreKeys, members[{name, roleKeys}], reviewed},
                                              "genres": [{key,name,description}], "roles": [{key,name,category}]}
       festivals = the band's appearances, band-festival rows:
         {festivalKey, festivalName, location, year, dates{start,end}, size, status}
-      -> band item, band_row (GSI3 by reviewed), band's-festivals summary and rows.
+      -> band item, band_row (GSI3 by reviewed; GSI2 `BANDS#COUNTRY#<CC>` by `countryCode`),
+         band's-festivals summary and rows.
   genre_items(genre, bands, *, rev, count=None) -> list[Item]
       genre = {key, name, description}; bands = band rows (see band_row()) of the genre's bands
       -> genre item ({"genre": {..., bandCount}}), genre_row, genre's-bands summary and rows.
@@ -46,6 +50,7 @@ count rewrites that one item. Sub-collection summaries come from the builders ab
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -53,6 +58,8 @@ from . import schema
 from .schema import Item, Kind
 
 MAX_BODY_BYTES = 350_000  # items stay far below DynamoDB's 400 KB limit
+# An ISO 3166-1 alpha-2 code, or a subdivision the catalog lists as a country (the UK's home nations: GB-SCT).
+COUNTRY_CODE_RE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
 COLLECTION_PKS = (
     schema.FESTIVALS_PK,
     schema.BANDS_PK,
@@ -84,6 +91,9 @@ def _hash(item: Item) -> str:
         item.ends,
         item.GSI1PK, item.GSI1SK, item.GSI2PK, item.GSI2SK, item.GSI3PK, item.GSI3SK,
     ]
+    filters = [item.GSI4PK, item.GSI4SK, item.lat, item.lng]  # issue 15's filter attributes
+    if any(value is not None for value in filters):  # only then: the hash of every other item is unchanged
+        parts.append([None if v is None else str(v) for v in filters])
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -157,11 +167,19 @@ def festival_row(detail: dict) -> dict:
     return _festival_row_for(detail["festival"], editions, latest)
 
 
-def _country_of(location: str | None) -> str | None:
-    if not location:
-        return None
-    country = location.rsplit(",", 1)[-1].strip().lower()
-    return country or None
+def country_code(record: dict) -> str | None:
+    """The record's ISO country code (`countryCode`, as the catalog stores it), or None when it has none."""
+    code = record.get("countryCode")
+    return code if isinstance(code, str) and COUNTRY_CODE_RE.fullmatch(code) else None
+
+
+def _geo(festival: dict) -> dict:
+    """`lat`/`lng` attributes of a festival's items when it has coordinates (the map filter reads them)."""
+    coordinates = festival.get("coordinates") or {}
+    lat, lng = coordinates.get("lat"), coordinates.get("lng")
+    if lat is None or lng is None:
+        return {}
+    return {"lat": float(lat), "lng": float(lng)}
 
 
 def _upcoming_sort_date(start: str, end: str) -> str:
@@ -179,20 +197,26 @@ def festival_items(detail: dict, *, rev: int = 0) -> list[Item]:
         _require(edition, "year", "dates", where=f"festival {key} edition")
         _require(edition["dates"], "start", "end", where=f"festival {key} edition dates")
     items: list[Item] = [_make(schema.FestivalItem, schema.festival_pk(key), schema.METADATA, detail, rev=rev)]
-    country = _country_of(festival.get("location"))
-    geo = {"GSI2PK": f"LOCATION#{country}", "GSI2SK": schema.festival_row_sk(key)} if country else {}
+    country = country_code(festival)
+    geo = _geo(festival)
+    row_index = {"GSI2PK": schema.country_festivals_gsi2pk(country), "GSI2SK": schema.festival_row_sk(key)} \
+        if country else {}
+    if geo:
+        row_index.update(GSI4PK=schema.GEO_GSI4PK, GSI4SK=schema.geo_gsi4sk(geo["lat"], key))
     items.append(_make(schema.FestivalRowItem, schema.FESTIVALS_PK, schema.festival_row_sk(key),
-                       festival_row(detail), rev=rev, **geo))
+                       festival_row(detail), rev=rev, **row_index, **geo))
     items.append(summary_item(schema.festival_editions_pk(key), len(editions), rev=rev))
     for edition in editions:
         year = int(edition["year"])
         items.append(_make(schema.EditionItem, schema.festival_editions_pk(key), schema.edition_sk(year),
                            {"festivalKey": key, **edition, "year": year}, rev=rev))
         start, end = edition["dates"]["start"], edition["dates"]["end"]
+        sort_key = f"{_upcoming_sort_date(start, end)}#{key}#{year:04d}"
+        by_country = {"GSI2PK": schema.country_editions_gsi2pk(country), "GSI2SK": sort_key} if country else {}
         items.append(_make(
             schema.UpcomingItem, schema.festival_pk(key), schema.upcoming_sk(year),
             _festival_row_for(festival, editions, edition), rev=rev, ends=end,
-            GSI1PK=schema.UPCOMING_GSI1PK, GSI1SK=f"{_upcoming_sort_date(start, end)}#{key}#{year:04d}",
+            GSI1PK=schema.UPCOMING_GSI1PK, GSI1SK=sort_key, **by_country, **geo,
         ))
     return items
 
@@ -232,10 +256,12 @@ def band_items(detail: dict, festivals: list[dict], *, rev: int = 0) -> list[Ite
     for row in festivals:
         _require(row, "festivalKey", "festivalName", "year", "dates", where=f"band {key} festival row")
     row = band_row(detail, festivals)
+    country = country_code(band)
+    by_country = {"GSI2PK": schema.country_bands_gsi2pk(country), "GSI2SK": schema.band_row_sk(key)} if country else {}
     items: list[Item] = [
         _make(schema.BandItem, schema.band_pk(key), schema.METADATA, detail, rev=rev),
         _make(schema.BandRowItem, schema.BANDS_PK, schema.band_row_sk(key), row, rev=rev,
-              GSI3PK=schema.reviewed_gsi3pk(row["reviewed"]), GSI3SK=schema.band_row_sk(key)),
+              GSI3PK=schema.reviewed_gsi3pk(row["reviewed"]), GSI3SK=schema.band_row_sk(key), **by_country),
         summary_item(schema.band_festivals_pk(key), len(festivals), rev=rev),
     ]
     for appearance in festivals:

@@ -19,7 +19,9 @@ past 1 MB, thousands of rows, continues through its `nextCursor`).
 
 /api/festivals/upcoming walks GSI1 the same way: its cursor names the last row's GSI1SK;
 its count is exact whenever the page reaches the end of the list (the last page of a walk
-always does) and is otherwise the rows known so far (see `upcoming`).
+always does) and is otherwise the rows known so far (see `walk`). The filtered lists
+(country, dates, map box) walk their index alike; their cursors are signed for the list and
+its filters together, so a cursor never carries over to other filters.
 """
 
 import base64
@@ -41,8 +43,10 @@ MAC_BYTES = 16
 MAX_WHOLE_PAGES = 1  # a whole list (genres, roles) is one 1 MB Query page: one DynamoDB request per GET
 # Every row sort key is ASCII: PREFIX#<slug>[#<digits>]; anything else never came from us.
 SORT_KEY_RE = re.compile(r"[A-Z]+#[a-z0-9-]{1,100}(?:#[0-9]{1,4})?")
-# An upcoming row's GSI1SK: <sortdate>#<key>#<yyyy>.
+# An upcoming row's GSI1SK (and GSI2SK in a country's editions): <sortdate>#<key>#<yyyy>.
 UPCOMING_KEY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}#[a-z0-9-]{1,100}#[0-9]{4}")
+# A festival row's GSI4SK (the map filter): <lat + 90, 000.00000>#<key>.
+GEO_KEY_RE = re.compile(r"[0-9]{3}\.[0-9]{5}#[a-z0-9-]{1,100}")
 _B64_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -240,30 +244,38 @@ def gsi3_start_key(index_partition: str, table_partition: str) -> Callable[[str]
 
 
 def upcoming(paging: Paging, partition: str) -> Listing:
-    """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start).
+    """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start)."""
+    return walk(paging, partition, queries.upcoming_page, "GSI1SK")
 
-    The cursor carries the last served row's GSI1SK, the number of rows served up to it
-    (`position`) and the count known so far. A page's count is the larger of that count and
-    the rows before the page plus every upcoming row this Query returned: never less than
-    the rows a walk has seen, and exact when the Query reached the end of the list, which
-    the last page of a walk always does.
+
+def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], queries.Page], position: str) -> Listing:
+    """One page of an index walk (upcoming, date, country and map filters): one Query from the cursor's row on.
+
+    `fetch(rows, after)` sends that one Query; `position` names the index sort key attribute
+    each row returns, which a cursor resumes after. The cursor carries the last served row's
+    position, the number of rows served up to it (`position`) and the count known so far. A
+    page's count is the larger of that count and the rows before the page plus every row this
+    Query returned: never less than the rows a walk has seen, and exact when the Query reached
+    the end of the list, which the last page of a walk always does. A filtered read can
+    evaluate a whole Limit of rows and keep none: its cursor then resumes after the last row
+    evaluated (a short or empty page with `nextCursor`, as DynamoDB pages a filter).
     """
     cursor = paging.cursor
     skip = paging.offset if cursor is None else cursor.skip
     before = 0 if cursor is None else (cursor.position or 0)
     known = 0 if cursor is None else (cursor.count or 0)
     limit = paging.limit if paging.limit is not None else 0
-    page = queries.upcoming_page(skip + limit + 1, cursor.after if cursor else None)
+    page = fetch(skip + limit + 1, cursor.after if cursor else None)
     rows = page.items
     served = rows[skip:skip + limit]
     count = before + len(rows) if page.last_key is None else max(known, before + len(rows))
     following = None
     if len(rows) > skip + limit or (page.last_key is not None and served):
-        following = Cursor(served[-1]["GSI1SK"]["S"], 0, count, before + skip + len(served))
+        following = Cursor(served[-1][position]["S"], 0, count, before + skip + len(served))
     elif page.last_key is not None:
         if skip and rows:
             raise _beyond_page(skip, cursor is not None)
-        # every row this page evaluated had ended (more than the slack): resume after them
-        following = Cursor(page.last_key["GSI1SK"]["S"], 0, count, before + skip)
+        # every row this page evaluated was filtered out: resume after them
+        following = Cursor(page.last_key[position]["S"], 0, count, before + skip)
     return Listing(rows=[item["body"]["S"] for item in served], count=count,
                    next_cursor=encode(following, partition) if following else None, head=None)

@@ -121,32 +121,117 @@ def today() -> dt.date:
 
 UPCOMING_ATTRIBUTES = ("GSI1SK", "body")  # the row, and its index key (the cursor's position)
 UPCOMING_ENDED_SLACK = 500  # rows evaluated beyond the page while the window may still hold ended editions
+MAP_SLACK = 200  # rows evaluated beyond the page when a map box filters what an index range returns
+
+
+@dataclass(frozen=True)
+class Box:
+    """The visible map area: south-west and north-east corners (west > east: it crosses the antimeridian)."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def condition(self):
+        """The filter expression: latitude within the band, longitude within the box (or either side of ±180)."""
+        lat = Item.lat.between(self.south, self.north)
+        if self.west <= self.east:
+            return lat & Item.lng.between(self.west, self.east)
+        return lat & ((Item.lng >= self.west) | (Item.lng <= self.east))
+
+
+def edition_start_key(index: str, partition: str, after: str) -> dict:
+    """The ExclusiveStartKey of the upcoming row whose GSI1SK/GSI2SK is `after` (<sortdate>#<key>#<yyyy>)."""
+    _, key, year = after.split("#")
+    return {f"{index}PK": {"S": partition}, f"{index}SK": {"S": after},
+            "PK": {"S": schema.festival_pk(key)}, "SK": {"S": schema.upcoming_sk(int(year))}}
 
 
 def upcoming_start_key(after: str) -> dict:
     """The GSI1 ExclusiveStartKey of the upcoming row whose GSI1SK is `after` (<sortdate>#<key>#<yyyy>)."""
-    _, key, year = after.split("#")
-    return {"GSI1PK": {"S": schema.UPCOMING_GSI1PK}, "GSI1SK": {"S": after},
-            "PK": {"S": schema.festival_pk(key)}, "SK": {"S": schema.upcoming_sk(int(year))}}
+    return edition_start_key("GSI1", schema.UPCOMING_GSI1PK, after)
+
+
+def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, end: dt.date | None = None,
+                 index: str = "GSI1", partition: str = schema.UPCOMING_GSI1PK, box: Box | None = None) -> Page:
+    """One Query page of upcoming rows (one per edition) whose dates overlap [start, end], by start date.
+
+    Each bound is optional. Rows sort by <sortdate> (the start, or end − MAX_EDITION_DAYS for a
+    longer edition), so the key condition is sortdate in [start − MAX_EDITION_DAYS, end] and the
+    filter `ends ≥ start` drops the editions of that window that ended before `start`; with a map
+    box the filter also holds the box. `index`/`partition`: GSI1 `UPCOMING` (every country) or
+    GSI2 `EDITIONS#COUNTRY#<CC>` (one country, sorted alike). DynamoDB's Limit counts rows before
+    the filter, so while the page may meet filtered-out rows it evaluates a slack beyond the page.
+    """
+    sort_key = getattr(Item, f"{index}SK")
+    lower = None if start is None else (start - dt.timedelta(days=schema.MAX_EDITION_DAYS)).isoformat()
+    upper = None if end is None else end.isoformat() + "~"  # "~" sorts after every "#<key>#<yyyy>"
+    if after is not None and lower is not None and after < lower:  # a cursor older than the window
+        after = None
+    if lower is not None and upper is not None:
+        key_condition = sort_key.between(lower, upper)
+    elif lower is not None:
+        key_condition = sort_key >= lower
+    elif upper is not None:
+        key_condition = sort_key <= upper
+    else:
+        key_condition = None
+    conditions = ([Item.ends >= start.isoformat()] if start is not None else []) + ([box.condition()] if box else [])
+    if box is not None:
+        slack = MAP_SLACK
+    elif start is not None and (after is None or after[:10] <= start.isoformat()):
+        slack = UPCOMING_ENDED_SLACK
+    else:
+        slack = 0
+    return query(
+        partition, index=index, limit=rows + slack,
+        start_after=edition_start_key(index, partition, after) if after else None,
+        range_condition=key_condition, filter_condition=_all(conditions),
+        attributes=(f"{index}SK", "body"),
+    )
 
 
 def upcoming_page(rows: int, after: str | None = None) -> Page:
-    """One Query page of GSI1's upcoming rows (editions not ended today), by start date, after `after`.
+    """One Query page of GSI1's upcoming rows (editions not ended today), by start date, after `after`."""
+    return edition_page(rows, after, start=today())
 
-    The key condition starts the window at today − MAX_EDITION_DAYS; the filter on `ends`
-    drops the editions of that window that have ended, which can only sort on or before
-    today. DynamoDB's Limit counts rows before the filter, so while the page starts inside
-    that part of the window it evaluates `UPCOMING_ENDED_SLACK` more rows than it needs.
+
+def festival_row_page(rows: int, after: str | None = None, *, country: str | None = None,
+                      box: Box | None = None) -> Page:
+    """One Query page of festival rows in a country (GSI2) or in a map box (GSI4), in the index's order.
+
+    A country partition holds exactly its rows (a box, if any, is a filter on them). A box alone
+    reads GSI4's latitude band [south, north], every longitude, and filters on `lng`: one request
+    whose cost is the band's rows (up to `rows` + MAP_SLACK of them), never the whole list.
     """
-    day = today()
-    lower = (day - dt.timedelta(days=schema.MAX_EDITION_DAYS)).isoformat()
-    if after is not None and after < lower:  # a cursor older than the window: everything before it has ended
-        after = None
-    slack = UPCOMING_ENDED_SLACK if after is None or after[:10] <= day.isoformat() else 0
-    return query(
-        schema.UPCOMING_GSI1PK, index="GSI1", limit=rows + slack,
-        start_after=upcoming_start_key(after) if after else None,
-        range_condition=Item.GSI1SK >= lower,
-        filter_condition=Item.ends >= day.isoformat(),
-        attributes=UPCOMING_ATTRIBUTES,
-    )
+    if country is not None:
+        index, partition = "GSI2", schema.country_festivals_gsi2pk(country)
+        start_key = None if after is None else {
+            "GSI2PK": {"S": partition}, "GSI2SK": {"S": after},
+            "PK": {"S": schema.FESTIVALS_PK}, "SK": {"S": after}}
+        key_condition = None
+    else:
+        index, partition = "GSI4", schema.GEO_GSI4PK
+        start_key = None if after is None else {
+            "GSI4PK": {"S": partition}, "GSI4SK": {"S": after},
+            "PK": {"S": schema.FESTIVALS_PK}, "SK": {"S": schema.festival_row_sk(after.split("#", 1)[1])}}
+        key_condition = Item.GSI4SK.between(schema.latitude_key(box.south), schema.latitude_key(box.north) + "~")
+    return query(partition, index=index, limit=rows + (MAP_SLACK if box else 0), start_after=start_key,
+                 range_condition=key_condition, filter_condition=box.condition() if box else None,
+                 attributes=(f"{index}SK", "body"))
+
+
+def band_row_page(rows: int, after: str | None, *, country: str) -> Page:
+    """One Query page of a country's band rows (GSI2 `BANDS#COUNTRY#<CC>`), by key."""
+    partition = schema.country_bands_gsi2pk(country)
+    start_key = None if after is None else {
+        "GSI2PK": {"S": partition}, "GSI2SK": {"S": after}, "PK": {"S": schema.BANDS_PK}, "SK": {"S": after}}
+    return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body"))
+
+
+def _all(conditions: list):
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    return combined

@@ -6,9 +6,10 @@ Key formats and discriminator values below are FROZEN once items exist in a tabl
 changing one needs a migration plan (a full `republish` that deletes the old keys).
 
 Table `DYNAMODB_TABLE_NAME` (default `MetalFests`), on-demand billing, keys `PK`/`SK`
-(strings), three GSIs with `ALL` projection: `GSI1` (GSI1PK/GSI1SK, dates: upcoming
-editions), `GSI2` (GSI2PK/GSI2SK, location: festivals by country), `GSI3`
-(GSI3PK/GSI3SK, band review status).
+(strings), four GSIs with `ALL` projection: `GSI1` (GSI1PK/GSI1SK, dates: upcoming
+editions), `GSI2` (GSI2PK/GSI2SK, country: festival rows, upcoming rows and band rows
+by ISO country code), `GSI3` (GSI3PK/GSI3SK, band review status), `GSI4` (GSI4PK/GSI4SK,
+geo: festival rows with coordinates by latitude).
 
 Every item carries:
   PK, SK        its key (patterns below)
@@ -19,19 +20,21 @@ Every item carries:
   content_hash  sha256 hex of (kind, body, index keys, count, ends): skip unchanged writes
   count         summaries only: the number of rows in their collection
   ends          upcoming rows only: the edition's last day (YYYY-MM-DD), filtered on
+  lat, lng      festival rows and upcoming rows of a festival with coordinates: filtered on
+                by the map filter (`bbox`)
 
 | kind              | PK                          | SK                          | GSI                                   | serves |
 |-------------------|-----------------------------|-----------------------------|---------------------------------------|--------|
 | festival          | FESTIVAL#<key>              | METADATA                    | -                                     | /api/festivals/{key} |
 | festival_alias    | FESTIVAL#<old>              | METADATA                    | -                                     | 301 from /api/festivals/{old} |
 | festival_alias    | FESTIVAL#<old>#EDITIONS     | ~ALIAS                      | -                                     | 301 from /api/festivals/{old}/editions[/{year}] |
-| festival_row      | METADATA#FESTIVALS          | FESTIVAL#<key>              | GSI2: LOCATION#<country> / FESTIVAL#<key> | /api/festivals |
+| festival_row      | METADATA#FESTIVALS          | FESTIVAL#<key>              | GSI2: FESTIVALS#COUNTRY#<CC> / FESTIVAL#<key>; GSI4: FESTIVALS#GEO / <lat+90>#<key> | /api/festivals (?country, ?bbox) |
 | summary           | METADATA#FESTIVALS          | #SUMMARY                    | -                                     | its `count` |
 | summary           | FESTIVAL#<key>#EDITIONS     | #SUMMARY                    | -                                     | /editions count, 404 when absent |
 | edition           | FESTIVAL#<key>#EDITIONS     | EDITION#<yyyy>              | -                                     | /editions, /editions/{year} |
-| upcoming          | FESTIVAL#<key>              | UPCOMING#<yyyy>             | GSI1: UPCOMING / <sortdate>#<key>#<yyyy> | /api/festivals/upcoming |
+| upcoming          | FESTIVAL#<key>              | UPCOMING#<yyyy>             | GSI1: UPCOMING / <sortdate>#<key>#<yyyy>; GSI2: EDITIONS#COUNTRY#<CC> / the same | /api/festivals/upcoming, date filters, calendars |
 | band              | BAND#<key>                  | METADATA                    | -                                     | /api/bands/{key} |
-| band_row          | METADATA#BANDS              | BAND#<key>                  | GSI3: BANDS#REVIEWED or BANDS#UNREVIEWED / BAND#<key> | /api/bands, /reviewed, /unreviewed |
+| band_row          | METADATA#BANDS              | BAND#<key>                  | GSI3: BANDS#REVIEWED or BANDS#UNREVIEWED / BAND#<key>; GSI2: BANDS#COUNTRY#<CC> / BAND#<key> | /api/bands (?country), /reviewed, /unreviewed |
 | summary           | METADATA#BANDS              | #SUMMARY                    | -                                     | /api/bands count |
 | summary           | METADATA#BANDS#REVIEWED     | #SUMMARY                    | GSI3: BANDS#REVIEWED / #SUMMARY        | /reviewed count |
 | summary           | METADATA#BANDS#UNREVIEWED   | #SUMMARY                    | GSI3: BANDS#UNREVIEWED / #SUMMARY      | /unreviewed count |
@@ -55,6 +58,15 @@ rewrites one small item, never the rows. Later pages (cursor) carry the count in
 Upcoming rows sort by start date: <sortdate> is the start date, or end − 31 days for an
 edition longer than that, so that the read's key condition (GSI1SK ≥ today − 31 days) plus
 a filter on `ends` finds exactly the editions that have not ended.
+
+Filters (issue 15.2) are index reads. GSI2 is overloaded by prefix: `FESTIVALS#COUNTRY#<CC>`
+(festival rows), `EDITIONS#COUNTRY#<CC>` (upcoming rows, sorted as in GSI1, so a country
+and a date window are one key condition) and `BANDS#COUNTRY#<CC>` (band rows); <CC> is the
+ISO 3166 code the catalog stores (`countryCode`), so a record without one is in no country
+partition (sparse). GSI4 holds only festival rows with coordinates, under one key, sorted by
+latitude (`<lat + 90, 000.00000>#<key>`): a map box is one Query of its latitude band with a
+filter on `lng`. GSI2PK was `LOCATION#<lower-case country name>` (read by no endpoint); a
+`republish` rewrites every festival row with the new value (their content hash changes).
 """
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
@@ -76,6 +88,7 @@ ROLES_PK = "METADATA#ROLES"
 UPCOMING_GSI1PK = "UPCOMING"
 REVIEWED_GSI3PK = "BANDS#REVIEWED"
 UNREVIEWED_GSI3PK = "BANDS#UNREVIEWED"
+GEO_GSI4PK = "FESTIVALS#GEO"
 MAX_EDITION_DAYS = 31  # longer editions sort at end − 31 days in GSI1 (see module docstring)
 
 FESTIVAL_ROW_PREFIX = "FESTIVAL#"
@@ -105,6 +118,27 @@ def upcoming_sk(year: int) -> str:
 
 def festival_row_sk(key: str) -> str:
     return f"FESTIVAL#{key}"
+
+
+def country_festivals_gsi2pk(code: str) -> str:
+    return f"FESTIVALS#COUNTRY#{code}"
+
+
+def country_editions_gsi2pk(code: str) -> str:
+    return f"EDITIONS#COUNTRY#{code}"
+
+
+def country_bands_gsi2pk(code: str) -> str:
+    return f"BANDS#COUNTRY#{code}"
+
+
+def latitude_key(lat: float) -> str:
+    """A latitude as a string that sorts as the number: lat + 90, zero-padded, 5 decimals (about 1 m)."""
+    return f"{float(lat) + 90:09.5f}"
+
+
+def geo_gsi4sk(lat: float, key: str) -> str:
+    return f"{latitude_key(lat)}#{key}"
 
 
 def band_pk(key: str) -> str:
@@ -187,7 +221,7 @@ class GSI1(GlobalSecondaryIndex):
 
 
 class GSI2(GlobalSecondaryIndex):
-    """Location: festivals by country."""
+    """Country: festival rows, upcoming rows (by date) and band rows by ISO country code."""
 
     class Meta:
         index_name = "GSI2"
@@ -206,6 +240,17 @@ class GSI3(GlobalSecondaryIndex):
 
     GSI3PK = UnicodeAttribute(hash_key=True)
     GSI3SK = UnicodeAttribute(range_key=True)
+
+
+class GSI4(GlobalSecondaryIndex):
+    """Geo: festival rows with coordinates, by latitude (the map filter)."""
+
+    class Meta:
+        index_name = "GSI4"
+        projection = AllProjection()
+
+    GSI4PK = UnicodeAttribute(hash_key=True)
+    GSI4SK = UnicodeAttribute(range_key=True)
 
 
 class Item(Model):
@@ -234,10 +279,15 @@ class Item(Model):
     GSI2SK = UnicodeAttribute(null=True)
     GSI3PK = UnicodeAttribute(null=True)
     GSI3SK = UnicodeAttribute(null=True)
+    GSI4PK = UnicodeAttribute(null=True)
+    GSI4SK = UnicodeAttribute(null=True)
+    lat = NumberAttribute(null=True)
+    lng = NumberAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()
     gsi3 = GSI3()
+    gsi4 = GSI4()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """Create, describe or delete the read model's table: `python -m read_api.table create|describe|delete`.
 
-`create` is idempotent (an existing table is left as it is) and waits until the table
-is active. For local use and tests; production creates the table with CloudFormation
+`create` is idempotent and waits until the table is active: an existing table keeps its
+items and gains the indexes the schema added since it was made (GSI4 for the map filter). For local use and tests; production creates the table with CloudFormation
 (point-in-time recovery, encryption, tags).
 """
 
@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import sys
+import time
 
 from . import config, schema
 from .schema import Item
@@ -26,12 +27,48 @@ def admin_timeouts():
 
 
 def create() -> bool:
-    """Create the table with its three GSIs unless it exists; True when it was created now."""
+    """Create the table with its GSIs unless it exists (then add the GSIs it lacks); True when created now."""
     with admin_timeouts():
         if Item.exists():
+            add_missing_indexes()
             return False
         Item.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
         return True
+
+
+def add_missing_indexes() -> list[str]:
+    """Create each GSI of the schema that the table lacks (one UpdateTable each, as DynamoDB requires); their names."""
+    client = Item._get_connection().connection.client
+    name = config.settings.table_name
+    present = {i["IndexName"] for i in client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])}
+    added = []
+    for index in Item._indexes.values():
+        meta = index.Meta
+        if meta.index_name in present:
+            continue
+        keys = [(attr.attr_name, "HASH" if attr.is_hash_key else "RANGE") for attr in meta.attributes.values()]
+        client.update_table(
+            TableName=name,
+            AttributeDefinitions=[{"AttributeName": attr, "AttributeType": "S"} for attr, _ in keys],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": meta.index_name,
+                "KeySchema": [{"AttributeName": attr, "KeyType": kind} for attr, kind in keys],
+                "Projection": {"ProjectionType": "ALL"},
+            }}],
+        )
+        _wait_active(client, name, meta.index_name)
+        added.append(meta.index_name)
+    return added
+
+
+def _wait_active(client, name: str, index_name: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+        if any(i["IndexName"] == index_name and i.get("IndexStatus") == "ACTIVE" for i in indexes):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"index {index_name} of {name} is not active after {timeout:.0f} s")
 
 
 def delete() -> bool:

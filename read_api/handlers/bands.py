@@ -1,7 +1,8 @@
-"""BandsFunction: /api/bands (?reviewed), /reviewed, /unreviewed, /{key}, /{key}/festivals."""
+"""BandsFunction: /api/bands (?reviewed, ?country, ?genre), /reviewed, /unreviewed, /{key}, /{key}/festivals,
+/{key}/calendar.ics."""
 
 from .. import cachetags, paging, queries, schema
-from ..http import Answer, Router, bool_param, key_param, list_body, not_found
+from ..http import CALENDAR, PAGING, Answer, Router, bool_param, country_param, invalid, key_param, list_body, not_found
 
 router = Router("bands")
 LIST_DEFAULT, LIST_MAX = 100, 500
@@ -20,17 +21,47 @@ def _band_list(request, reviewed: bool | None) -> Answer:
                   tags=[cachetags.BANDS], items=len(listing.rows))
 
 
-@router.route("/api/bands", ttl=600)
+def _country_bands(request, country: str) -> Answer:
+    """A country's band rows: one Query of GSI2 `BANDS#COUNTRY#<CC>`."""
+    mac_partition = f"bands?country={country}"
+    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+                        partition=mac_partition, row_prefix=schema.BAND_ROW_PREFIX)
+    listing = paging.walk(page, mac_partition,
+                          lambda rows, after: queries.band_row_page(rows, after, country=country), "GSI2SK")
+    return Answer(list_body("bands", listing.rows, listing.count, listing.next_cursor),
+                  tags=[cachetags.BANDS], items=len(listing.rows))
+
+
+def _genre_bands(request, genre: str) -> Answer:
+    """A genre's band rows: its existing partition `GENRE#<key>#BANDS` (count from its summary; none: empty)."""
+    partition = schema.genre_bands_pk(genre)
+    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+                        partition=partition, row_prefix=schema.BAND_ROW_PREFIX)
+    listing = paging.read(partition, page, row_prefix=schema.BAND_ROW_PREFIX)
+    return Answer(list_body("bands", listing.rows, listing.count, listing.next_cursor),
+                  tags=[cachetags.BANDS, cachetags.genre(genre)], items=len(listing.rows))
+
+
+@router.route("/api/bands", ttl=600, params=PAGING + ("reviewed", "country", "genre"))
 def band_list(request):
-    return _band_list(request, bool_param(request, "reviewed"))
+    given = [name for name in ("reviewed", "country", "genre") if name in request.query]
+    if len(given) > 1:
+        raise invalid(given[1], f"filter bands by one of 'reviewed', 'country' or 'genre' at a time, not "
+                                f"'{given[0]}' and '{given[1]}' together", exclusive=given)
+    reviewed, country = bool_param(request, "reviewed"), country_param(request)
+    if country is not None:
+        return _country_bands(request, country)
+    if "genre" in request.query:
+        return _genre_bands(request, key_param(request.query["genre"].strip(), "genre"))
+    return _band_list(request, reviewed)
 
 
-@router.route("/api/bands/reviewed", ttl=600)
+@router.route("/api/bands/reviewed", ttl=600, params=PAGING)
 def band_list_reviewed(request):
     return _band_list(request, True)
 
 
-@router.route("/api/bands/unreviewed", ttl=300)
+@router.route("/api/bands/unreviewed", ttl=300, params=PAGING)
 def band_list_unreviewed(request):
     return _band_list(request, False)
 
@@ -44,7 +75,7 @@ def band_detail(request, key):
     return Answer(item["body"]["S"], tags=[cachetags.band(key)])
 
 
-@router.route("/api/bands/{key}/festivals", ttl=600)
+@router.route("/api/bands/{key}/festivals", ttl=600, params=PAGING)
 def band_festivals(request, key):
     key = key_param(key)
     partition = schema.band_festivals_pk(key)
@@ -55,6 +86,20 @@ def band_festivals(request, key):
         raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
     return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor, bandKey=key),
                   tags=[cachetags.band(key)], items=len(listing.rows))
+
+
+@router.route("/api/bands/{key}/calendar.ics", ttl=600)
+def band_calendar(request, key):
+    """The band's festival appearances as iCalendar: one Query of its /festivals partition (every row)."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    key = key_param(key)
+    partition = schema.band_festivals_pk(key)
+    listing = paging.read(partition, paging.Paging(None, 0, None), row_prefix=schema.FESTIVAL_ROW_PREFIX)
+    if listing.head is None:
+        raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
+    return Answer(calendars.band_calendar(key, listing.rows), tags=[cachetags.band(key)], items=len(listing.rows),
+                  content_type=CALENDAR)
 
 
 lambda_handler = router.handle

@@ -1,32 +1,125 @@
-"""FestivalsFunction: /api/festivals, /upcoming, /{key}, /{key}/editions, /{key}/editions/{year}."""
+"""FestivalsFunction: /api/festivals, /upcoming, /{key}, /{key}/editions, /{key}/editions/{year}, and calendars.
 
+The lists filter by `country`, `month` or `from`/`to`, and `bbox`, each combination one
+index read (see `_filtered`); `/upcoming.ics` and `/{key}/calendar.ics` are iCalendar feeds.
+"""
+
+import datetime as dt
 import json
+from urllib.parse import urlencode
 
 from .. import cachetags, paging, queries, schema
-from ..http import Answer, Router, key_param, list_body, not_found, redirect, year_param
+from ..http import (
+    CALENDAR,
+    PAGING,
+    Answer,
+    Router,
+    bbox_param,
+    country_param,
+    dates_param,
+    key_param,
+    list_body,
+    not_found,
+    redirect,
+    year_param,
+)
 
 router = Router("festivals")
 LIST_DEFAULT, LIST_MAX = 100, 500
 UPCOMING_DEFAULT, UPCOMING_MAX = 50, 100
+CALENDAR_MAX = 500  # events in /upcoming.ics: the next 500 editions (one Query page)
 EDITIONS_DEFAULT, EDITIONS_MAX = 50, 100
 
 
-@router.route("/api/festivals", ttl=600)
+FILTERS = ("country", "month", "from", "to", "bbox")
+
+
+def _filters(request) -> tuple[str | None, dt.date | None, dt.date | None, queries.Box | None]:
+    country = country_param(request)
+    start, end = dates_param(request)
+    return country, start, end, bbox_param(request)
+
+
+def _filtered(request, route: str, *, country, start, end, box, default: int, maximum: int, upcoming: bool):
+    """One index walk for a filtered list; (listing, tags). Which index answers:
+
+    - dates (or /upcoming): the edition rows, GSI1 `UPCOMING` or GSI2 `EDITIONS#COUNTRY#<CC>`
+      with a country, key range on the dates, a map box as a filter;
+    - no dates, a country: the festival rows of GSI2 `FESTIVALS#COUNTRY#<CC>` (a box filters them);
+    - no dates, only a box: GSI4's latitude band, filtered on longitude.
+    """
+    canonical = urlencode([(name, value) for name, value in (
+        ("country", country), ("from", start and start.isoformat()), ("to", end and end.isoformat()),
+        ("bbox", box and f"{box.south},{box.west},{box.north},{box.east}")) if value])
+    mac_partition = f"{route}?{canonical}"
+    if upcoming or start is not None or end is not None:
+        index, partition = ("GSI2", schema.country_editions_gsi2pk(country)) if country else \
+            ("GSI1", schema.UPCOMING_GSI1PK)
+        if upcoming:
+            start = max(start or queries.today(), queries.today())
+            if end is not None and end < start:  # a window wholly in the past: nothing upcoming, nothing to read
+                paging.parse(request, default=default, maximum=maximum, partition=mac_partition, row_prefix="",
+                             key_re=paging.UPCOMING_KEY_RE)
+                return paging.Listing([], 0, None, None), [cachetags.UPCOMING]
+
+        def fetch(rows, after):
+            return queries.edition_page(rows, after, start=start, end=end, index=index, partition=partition, box=box)
+        position, row_prefix, key_re, tags = f"{index}SK", "", paging.UPCOMING_KEY_RE, [cachetags.UPCOMING]
+    else:
+        def fetch(rows, after):
+            return queries.festival_row_page(rows, after, country=country, box=box)
+        if country:
+            position, row_prefix, key_re = "GSI2SK", schema.FESTIVAL_ROW_PREFIX, paging.SORT_KEY_RE
+        else:
+            position, row_prefix, key_re = "GSI4SK", "", paging.GEO_KEY_RE
+        tags = [cachetags.FESTIVALS]
+    page = paging.parse(request, default=default, maximum=maximum, partition=mac_partition,
+                        row_prefix=row_prefix, key_re=key_re)
+    return paging.walk(page, mac_partition, fetch, position), tags
+
+
+@router.route("/api/festivals", ttl=600, params=PAGING + FILTERS)
 def festival_list(request):
-    page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
-                        partition=schema.FESTIVALS_PK, row_prefix=schema.FESTIVAL_ROW_PREFIX)
-    listing = paging.read(schema.FESTIVALS_PK, page, row_prefix=schema.FESTIVAL_ROW_PREFIX)
+    country, start, end, box = _filters(request)
+    if country or start or end or box:
+        listing, tags = _filtered(request, "festivals", country=country, start=start, end=end, box=box,
+                                  default=LIST_DEFAULT, maximum=LIST_MAX, upcoming=False)
+    else:
+        page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
+                            partition=schema.FESTIVALS_PK, row_prefix=schema.FESTIVAL_ROW_PREFIX)
+        listing = paging.read(schema.FESTIVALS_PK, page, row_prefix=schema.FESTIVAL_ROW_PREFIX)
+        tags = [cachetags.FESTIVALS]
     return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor),
-                  tags=[cachetags.FESTIVALS], items=len(listing.rows))
+                  tags=tags, items=len(listing.rows))
 
 
-@router.route("/api/festivals/upcoming", ttl=300)
+@router.route("/api/festivals/upcoming", ttl=300, params=PAGING + FILTERS)
 def festival_upcoming(request):
-    page = paging.parse(request, default=UPCOMING_DEFAULT, maximum=UPCOMING_MAX, partition=schema.UPCOMING_GSI1PK,
-                        row_prefix="", key_re=paging.UPCOMING_KEY_RE)
-    listing = paging.upcoming(page, schema.UPCOMING_GSI1PK)
+    country, start, end, box = _filters(request)
+    if country or start or end or box:
+        listing, tags = _filtered(request, "upcoming", country=country, start=start, end=end, box=box,
+                                  default=UPCOMING_DEFAULT, maximum=UPCOMING_MAX, upcoming=True)
+    else:
+        page = paging.parse(request, default=UPCOMING_DEFAULT, maximum=UPCOMING_MAX,
+                            partition=schema.UPCOMING_GSI1PK, row_prefix="", key_re=paging.UPCOMING_KEY_RE)
+        listing, tags = paging.upcoming(page, schema.UPCOMING_GSI1PK), [cachetags.UPCOMING]
     return Answer(list_body("festivals", listing.rows, listing.count, listing.next_cursor),
-                  tags=[cachetags.UPCOMING], items=len(listing.rows))
+                  tags=tags, items=len(listing.rows))
+
+
+@router.route("/api/festivals/upcoming.ics", ttl=300, params=("country",))
+def festival_upcoming_calendar(request):
+    """The next CALENDAR_MAX editions (of a country) as iCalendar: one Query of GSI1 (or GSI2 by country)."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    country = country_param(request)
+    index, partition = ("GSI2", schema.country_editions_gsi2pk(country)) if country else \
+        ("GSI1", schema.UPCOMING_GSI1PK)
+    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition)
+    rows = [item["body"]["S"] for item in page.items[:CALENDAR_MAX]]
+    name = f"Upcoming metal festivals ({country})" if country else "Upcoming metal festivals"
+    return Answer(calendars.upcoming_calendar(rows, name), tags=[cachetags.UPCOMING], items=len(rows),
+                  content_type=CALENDAR)
 
 
 def _moved(request, old_key: str, item: dict, suffix: str = "") -> Answer:
@@ -46,7 +139,23 @@ def festival_detail(request, key):
     return Answer(item["body"]["S"], tags=[cachetags.festival(key)])
 
 
-@router.route("/api/festivals/{key}/editions", ttl=1800)
+@router.route("/api/festivals/{key}/calendar.ics", ttl=1800)
+def festival_calendar(request, key):
+    """Every edition of the festival as iCalendar, from the detail item: one GetItem."""
+    from .. import calendars  # here, not at import: see read_api.calendars
+
+    key = key_param(key)
+    item = queries.get(schema.festival_pk(key), schema.METADATA)
+    if item is None:
+        raise not_found(f"Festival with key '{key}' not found", cachetags.festival(key))
+    if item["kind"]["S"] == schema.Kind.FESTIVAL_ALIAS:
+        return _moved(request, key, item, "/calendar.ics")
+    detail = json.loads(item["body"]["S"])
+    return Answer(calendars.festival_calendar(detail), tags=[cachetags.festival(key)],
+                  items=len(detail.get("editions") or []), content_type=CALENDAR)
+
+
+@router.route("/api/festivals/{key}/editions", ttl=1800, params=PAGING)
 def festival_editions(request, key):
     key = key_param(key)
     partition = schema.festival_editions_pk(key)

@@ -1,13 +1,13 @@
 """GenresFunction: /api/genres, /api/genres/{key}, /api/genres/{key}/bands."""
 
 from .. import cachetags, paging, queries, schema
-from ..http import Answer, Router, key_param, list_body, not_found
+from ..http import PAGING, Answer, Router, key_param, list_body, not_found
 
 router = Router("genres")
 LIST_DEFAULT, LIST_MAX = 100, 500
 
 
-@router.route("/api/genres", ttl=3600)
+@router.route("/api/genres", ttl=3600, params=PAGING)
 def genre_list(request):
     # The specification returns all genres at once: no `limit`, the whole list; with `limit`, cursor pages.
     page = paging.parse(request, default=None, maximum=LIST_MAX,
@@ -26,7 +26,7 @@ def genre_detail(request, key):
     return Answer(item["body"]["S"], tags=[cachetags.genre(key)])
 
 
-@router.route("/api/genres/{key}/bands", ttl=600)
+@router.route("/api/genres/{key}/bands", ttl=600, params=PAGING)
 def genre_bands(request, key):
     key = key_param(key)
     partition = schema.genre_bands_pk(key)

@@ -1,13 +1,13 @@
 """RolesFunction: /api/roles, /api/roles/{key}, /api/roles/{key}/members."""
 
 from .. import cachetags, paging, queries, schema
-from ..http import Answer, Router, key_param, list_body, not_found
+from ..http import PAGING, Answer, Router, key_param, list_body, not_found
 
 router = Router("roles")
 LIST_DEFAULT, LIST_MAX = 100, 500
 
 
-@router.route("/api/roles", ttl=3600)
+@router.route("/api/roles", ttl=3600, params=PAGING)
 def role_list(request):
     # The specification returns all roles at once: no `limit`, the whole list; with `limit`, cursor pages.
     page = paging.parse(request, default=None, maximum=LIST_MAX,
@@ -26,7 +26,7 @@ def role_detail(request, key):
     return Answer(item["body"]["S"], tags=[cachetags.role(key)])
 
 
-@router.route("/api/roles/{key}/members", ttl=600)
+@router.route("/api/roles/{key}/members", ttl=600, params=PAGING)
 def role_members(request, key):
     key = key_param(key)
     partition = schema.role_members_pk(key)

@@ -84,6 +84,11 @@ def test_no_local_paths_or_installer_records_are_shipped(names):
     assert not any("__pycache__" in name and not name.endswith(".cpython-311.pyc") for name in names)
 
 
+def test_no_distribution_ships_its_own_tests_or_unused_time_zones(names):
+    assert not [name for name in names if name.split("/")[1:2] in (["tests"], ["test"])]
+    assert "tzdata" not in {top_level(name) for name in names}
+
+
 def test_artifact_is_small(artifact):
     assert artifact.size < 2 * 1024 * 1024
     assert "KiB" in artifact.summary() and "bytes" in artifact.summary()
@@ -120,6 +125,11 @@ for name in {HANDLERS!r}:
     report[name] = {{"file": module.__file__, "cached": module.__cached__, "handler": callable(getattr(module, "lambda_handler", None))}}
 report["django"] = sorted(m for m in sys.modules if m == "django" or m.startswith("django."))
 report["pynamodb"] = sys.modules["pynamodb"].__file__
+from read_api import calendars  # icalendar from the zip, tzdata left out: the calendars never look a zone up
+text = calendars.festival_calendar({{"festival": {{"key": "k", "name": "N", "coordinates": {{"lat": 1, "lng": 2}}}},
+                                    "editions": [{{"year": 2026, "dates": {{"start": "2026-07-01", "end": "2026-07-03"}}}}]}})
+report["calendar"] = "DTSTART;VALUE=DATE:20260701" in text and "tzdata" not in sys.modules
+report["icalendar"] = sys.modules["icalendar"].__file__
 print(json.dumps(report))
 """
     environment = {
@@ -137,6 +147,8 @@ print(json.dumps(report))
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report.pop("django") == []
     assert report.pop("pynamodb").startswith(str(task))
+    assert report.pop("calendar") is True
+    assert report.pop("icalendar").startswith(str(task))
     for name, found in report.items():
         assert found["file"].startswith(str(task)), name
         assert Path(found["cached"]).exists(), name  # the shipped .pyc is the one Python uses
@@ -153,6 +165,8 @@ def test_make_package_prints_the_size_and_builds_the_same_bytes_in_another_proce
             str(tmp_path / "read-api.zip"),
             "--openapi-output",
             str(tmp_path / "openapi.apigw.yaml"),
+            "--partner-openapi-output",
+            str(tmp_path / "openapi.partner.yaml"),
         ],
         cwd=package.ROOT,
         capture_output=True,
@@ -162,7 +176,7 @@ def test_make_package_prints_the_size_and_builds_the_same_bytes_in_another_proce
     assert "read-api.zip: " in result.stdout and " bytes (" in result.stdout, result.stderr
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "read-api.zip").read_bytes() == artifact.path.read_bytes()
-    assert (tmp_path / "openapi.apigw.yaml").is_file()
+    assert (tmp_path / "openapi.apigw.yaml").is_file() and (tmp_path / "openapi.partner.yaml").is_file()
 
 
 def test_only_modules_the_handlers_reach_are_shipped(names):

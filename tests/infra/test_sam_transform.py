@@ -31,15 +31,17 @@ class NoManagedPolicies:
         return {}
 
 
-def packaged(template: dict, definition=None) -> dict:
-    """The template as `sam deploy` hands it over: code and API definition in S3 (or the definition inlined)."""
+def packaged(template: dict, definition=None, partner_definition=None) -> dict:
+    """The template as `sam deploy` hands it over: code and API definitions in S3 (or the definitions inlined)."""
     packaged = json.loads(json.dumps(template))
     packaged["Globals"]["Function"]["CodeUri"] = "s3://deployment-bucket/0123456789abcdef"
-    body = packaged["Resources"]["PublicApi"]["Properties"]["DefinitionBody"]
-    if definition is None:
-        body["Fn::Transform"]["Parameters"]["Location"] = "s3://deployment-bucket/fedcba9876543210"
-    else:
-        packaged["Resources"]["PublicApi"]["Properties"]["DefinitionBody"] = copy.deepcopy(definition)
+    for api, inlined, key in (("PublicApi", definition, "fedcba9876543210"),
+                              ("PartnerApi", partner_definition, "0f1e2d3c4b5a6978")):
+        properties = packaged["Resources"][api]["Properties"]
+        if inlined is None:
+            properties["DefinitionBody"]["Fn::Transform"]["Parameters"]["Location"] = f"s3://deployment-bucket/{key}"
+        else:
+            properties["DefinitionBody"] = copy.deepcopy(inlined)
     return packaged
 
 

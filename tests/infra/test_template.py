@@ -7,6 +7,7 @@ import pytest
 
 from infra import openapi_overlay
 from infra.package import OPENAPI_GATEWAY_VIEW, ROOT, SOURCE_PACKAGE, reachable
+from read_api.schema import Item
 
 from .conftest import INFRA
 
@@ -132,9 +133,10 @@ def test_api_gateway_may_invoke_only_the_live_alias_for_its_own_routes(resources
         for r in resources_of_type(resources, "AWS::Lambda::Permission").values()
         if r["Properties"]["FunctionName"] == {"Ref": f"{function}.Alias"}
     ]
-    assert len(permissions) == 1
-    assert permissions[0]["Principal"] == "apigateway.amazonaws.com"
-    assert permissions[0]["SourceArn"]["Fn::Sub"].endswith(f"${{PublicApi}}/*/*/api/{READ_FUNCTIONS[function]}*")
+    assert len(permissions) == 2  # the public API and the partner API, each for the function's own routes
+    assert {p["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+    assert sorted(p["SourceArn"]["Fn::Sub"].rsplit(":", 1)[1] for p in permissions) == [
+        f"${{PartnerApi}}/*/*/api/{READ_FUNCTIONS[function]}*", f"${{PublicApi}}/*/*/api/{READ_FUNCTIONS[function]}*"]
 
 
 def test_openapi_overlay_targets_the_aliases_sam_creates(template, resources):
@@ -162,9 +164,10 @@ def test_table_is_durable_encrypted_on_demand_with_three_full_gsis(resources):
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     types = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
-    assert types == {name: "S" for name in ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3) for k in ("PK", "SK")]}
+    assert types == {name: "S" for name in ["PK", "SK"] + [f"GSI{i}{k}" for i in (1, 2, 3, 4) for k in ("PK", "SK")]}
     indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"GSI1", "GSI2", "GSI3"}
+    assert set(indexes) == {"GSI1", "GSI2", "GSI3", "GSI4"}
+    assert set(indexes) == set(Item._indexes)  # the template's table is the schema's
     for name, index in indexes.items():
         assert plain(index["KeySchema"]) == [
             {"AttributeName": f"{name}PK", "KeyType": "HASH"},
@@ -229,7 +232,7 @@ def test_distribution_fronts_the_api_over_https_with_policies_tags_and_origin_sh
     assert plain(behavior["CachePolicyId"]) == {"Ref": "CachePolicy"}
     assert plain(behavior["OriginRequestPolicyId"]) == {"Ref": "OriginRequestPolicy"}
     assert plain(behavior["ResponseHeadersPolicyId"]) == {"Ref": "ResponseHeadersPolicy"}
-    (origin,) = config["Origins"]
+    origin, _partner = config["Origins"]
     assert origin["Id"] == behavior["TargetOriginId"]
     assert origin["OriginPath"] == "/prod"
     assert "${PublicApi}.execute-api." in origin["DomainName"]["Fn::Sub"]
@@ -270,10 +273,15 @@ def test_web_acl_rate_limits_each_ip_and_applies_the_managed_rule_sets(resources
     assert web_acl["Properties"]["Scope"] == "CLOUDFRONT"
     rules = _rules_by_name(web_acl)
     rate = [r for r in rules.values() if "RateBasedStatement" in r["Statement"]]
-    assert len(rate) == 1
-    statement = rate[0]["Statement"]["RateBasedStatement"]
+    assert len(rate) == 2  # fans per IP; partner calls per IP, looser (their keys have usage plans)
+    statement = rules["rate-limit-per-ip"]["Statement"]["RateBasedStatement"]
     assert (statement["Limit"], statement["EvaluationWindowSec"], statement["AggregateKeyType"]) == (2000, 300, "IP")
-    assert "Block" in rate[0]["Action"]
+    partner_path = statement["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert (partner_path["PositionalConstraint"], partner_path["SearchString"]) == ("STARTS_WITH", "/partner/")
+    partner = rules["rate-limit-partner-per-ip"]["Statement"]["RateBasedStatement"]
+    assert partner["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/partner/"
+    assert partner["Limit"] > statement["Limit"]
+    assert all("Block" in r["Action"] for r in rate)
     managed = {
         r["Statement"]["ManagedRuleGroupStatement"]["Name"]: r
         for r in rules.values()
@@ -544,9 +552,11 @@ def test_the_execute_api_url_answers_only_what_cloudfront_sends(template, resour
 
     current, previous, retired = "c" * 48, "p" * 48, "r" * 48
     values = {"OriginVerifySecrets": f"{current},{previous}", "CursorSigningKeys": "k" * 32, "Environment": "production"}
-    (origin,) = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
-    headers = {h["HeaderName"]: evaluate(h["HeaderValue"], values) for h in origin["OriginCustomHeaders"]}
-    assert headers == {config.ORIGIN_HEADER: current}  # CloudFront sends the first value only
+    origins = resources["Distribution"]["Properties"]["DistributionConfig"]["Origins"]
+    assert [o["Id"] for o in origins] == ["public-api", "partner-api"]
+    for origin in origins:  # the partner API's origin sends the same header to the same functions
+        headers = {h["HeaderName"]: evaluate(h["HeaderValue"], values) for h in origin["OriginCustomHeaders"]}
+        assert headers == {config.ORIGIN_HEADER: current}  # CloudFront sends the first value only
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     for name in (config.ORIGIN_SECRETS_VAR, config.CURSOR_KEYS_VAR, config.ENVIRONMENT_VAR):
         monkeypatch.setenv(name, evaluate(variables[name], values))

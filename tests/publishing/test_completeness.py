@@ -30,14 +30,25 @@ def traffic(keys: dict[str, set[str]]) -> list[str]:
         "/api/bands?reviewed=false&limit=1", "/api/bands?limit=1&offset=1", "/api/bands/reviewed",
         "/api/bands/unreviewed?limit=2", "/api/genres", "/api/genres?limit=1&offset=1", "/api/roles",
         "/api/roles?limit=1",
+        # issue 15: filters (each an index read) and calendars
+        "/api/festivals?country=DE", "/api/festivals?country=FR&limit=1", "/api/festivals?country=SE",
+        "/api/festivals?bbox=40,-10,60,20", "/api/festivals?bbox=-90,-180,90,180&limit=1",
+        "/api/festivals?from=2026-01-01&to=2026-12-31", "/api/festivals?month=2027-06&country=FR",
+        "/api/festivals?from=2027-01-01&bbox=40,-10,60,20", "/api/festivals/upcoming?country=FR",
+        "/api/festivals/upcoming?bbox=-90,-180,90,180", "/api/festivals/upcoming.ics",
+        "/api/festivals/upcoming.ics?country=DE", "/api/bands?country=GB", "/api/bands?country=SE&limit=1",
+        "/api/bands?genre=heavy-metal&limit=1",
     ]
     for key in sorted(keys["festival"]):
         urls += [f"/api/festivals/{key}", f"/api/festivals/{key}/editions", f"/api/festivals/{key}/editions?limit=1",
-                 f"/api/festivals/{key}/editions/2026", f"/api/festivals/{key}/editions/2027"]
+                 f"/api/festivals/{key}/editions/2026", f"/api/festivals/{key}/editions/2027",
+                 f"/api/festivals/{key}/calendar.ics"]
     for key in sorted(keys["band"]):
-        urls += [f"/api/bands/{key}", f"/api/bands/{key}/festivals", f"/api/bands/{key}/festivals?limit=1&offset=1"]
+        urls += [f"/api/bands/{key}", f"/api/bands/{key}/festivals", f"/api/bands/{key}/festivals?limit=1&offset=1",
+                 f"/api/bands/{key}/calendar.ics"]
     for key in sorted(keys["genre"]):
-        urls += [f"/api/genres/{key}", f"/api/genres/{key}/bands", f"/api/genres/{key}/bands?limit=1&offset=1"]
+        urls += [f"/api/genres/{key}", f"/api/genres/{key}/bands", f"/api/genres/{key}/bands?limit=1&offset=1",
+                 f"/api/bands?genre={key}"]
     for key in sorted(keys["role"]):
         urls += [f"/api/roles/{key}", f"/api/roles/{key}/members", f"/api/roles/{key}/members?limit=1"]
     return urls
@@ -159,12 +170,29 @@ def delete_festival(i):
         services.record_delete(record=festival, user=None)
 
 
+def move_festival(i):
+    """Issue 15.2: a festival's country and coordinates decide its country and map partitions."""
+    festival = pick(Festival, i, published_snapshot__isnull=False)
+    if festival:
+        festival.country = ["DE", "FR", "SE", ""][i % 4]
+        festival.latitude, festival.longitude = [(54.02, 9.38), (59.3, 18.1), (None, None), (47.09, -1.28)][i % 4]
+        reapprove(festival)
+
+
+def move_band(i):
+    band = pick(Band, i, published_snapshot__isnull=False)
+    if band:
+        band.country = ["SE", "GB", "", "US"][i % 4]
+        reapprove(band)
+
+
 def new_band(i):
     f.approved(f.band(f"new-band-{next(_names)}", genres=list(Genre.objects.order_by("pk")[:1])))
 
 
 EDITS = [rename_band, toggle_reviewed, change_band_genres, rekey_band, rekey_festival, rekey_genre, rename_festival,
-         rename_role, change_lineup, add_edition, unpublish, republish_record, delete_festival, new_band]
+         rename_role, change_lineup, add_edition, unpublish, republish_record, delete_festival, new_band,
+         move_festival, move_band]
 
 
 @pytest.fixture

@@ -78,6 +78,7 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
     assert invalidation.changed_paths == task.changed_paths == sorted([
         "/api/bands", listing, "/api/bands/metallica",
         "/api/festivals/hellfest", "/api/festivals/hellfest/editions", "/api/festivals/hellfest/editions/2026",
+        "/api/festivals/hellfest/calendar.ics",  # the lineup in its events' descriptions
         "/api/genres/heavy-metal/bands", "/api/genres/thrash-metal/bands",
         "/api/roles/guitar/members", "/api/roles/vocals/members",
     ])

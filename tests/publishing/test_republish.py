@@ -118,7 +118,7 @@ def test_ensure_table_creates_the_table_once(dynamodb_local, monkeypatch):
         assert run("ensure_table").startswith("created table EnsureTableTest")
         assert run("ensure_table").startswith("exists: table EnsureTableTest")
         indexes = {i["IndexName"] for i in table.describe()["GlobalSecondaryIndexes"]}
-        assert indexes == {"GSI1", "GSI2", "GSI3"}
+        assert indexes == {"GSI1", "GSI2", "GSI3", "GSI4"}
     finally:
         table.delete()
         monkeypatch.undo()

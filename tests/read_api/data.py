@@ -30,10 +30,15 @@ ROLES = {
 }
 
 
+COUNTRY_CODES = {"United Kingdom": "GB", "United States": "US", "Sweden": "SE", "Finland": "FI", "Germany": "DE",
+                 "France": "FR", "Belgium": "BE", "Norway": "NO"}
+
+
 def _band(key, name, country, genre_keys, members, reviewed, **extra):
     return {
         "band": {
-            "key": key, "name": name, "country": country, "description": f"{name} is a band.",
+            "key": key, "name": name, "country": country, "countryCode": COUNTRY_CODES[country],
+            "description": f"{name} is a band.",
             "logo": f"https://example.com/{key}.png", "headlineImage": None, "website": None, "spotify": None,
             "genreKeys": genre_keys,
             "members": [{"name": n, "roleKeys": r} for n, r in members],
@@ -79,9 +84,10 @@ def _edition(year, start, end, bands, price=None, currency=None, status="announc
 
 
 def _festival(key, name, location, editions, lat=None, lng=None):
+    country = location.rsplit(", ", 1)[-1] if location else None
     return {
         "festival": {
-            "key": key, "name": name, "location": location,
+            "key": key, "name": name, "location": location, "countryCode": COUNTRY_CODES.get(country),
             "coordinates": {"lat": lat, "lng": lng} if lat is not None else None,
             "website": f"https://{key}.example.com", "poster": None, "description": f"{name}, a festival.",
         },

@@ -141,8 +141,9 @@ def test_items_round_trip_through_the_table(dynamodb_table):
 
 
 @pytest.mark.parametrize(("pk", "sk", "listing", "paths"), [
-    ("FESTIVAL#wacken", "METADATA", None, {"/api/festivals/wacken"}),
-    ("FESTIVAL#wacken", "UPCOMING#2026", None, {"/api/festivals/upcoming"}),
+    ("FESTIVAL#wacken", "METADATA", None, {"/api/festivals/wacken", "/api/festivals/wacken/calendar.ics"}),
+    ("FESTIVAL#wacken", "UPCOMING#2026", None,
+     {"/api/festivals/upcoming", "/api/festivals/upcoming.ics", "/api/festivals"}),
     ("FESTIVAL#wacken#EDITIONS", "#SUMMARY", None, {"/api/festivals/wacken/editions"}),
     ("FESTIVAL#wacken#EDITIONS", "EDITION#2026", None,
      {"/api/festivals/wacken/editions", "/api/festivals/wacken/editions/2026"}),
@@ -150,13 +151,14 @@ def test_items_round_trip_through_the_table(dynamodb_table):
     ("METADATA#FESTIVALS", "FESTIVAL#wacken", None, {"/api/festivals"}),
     ("METADATA#FESTIVALS", "#SUMMARY", None, {"/api/festivals"}),
     ("BAND#metallica", "METADATA", None, {"/api/bands/metallica"}),
-    ("BAND#metallica#FESTIVALS", "FESTIVAL#wacken#2026", None, {"/api/bands/metallica/festivals"}),
+    ("BAND#metallica#FESTIVALS", "FESTIVAL#wacken#2026", None,
+     {"/api/bands/metallica/festivals", "/api/bands/metallica/calendar.ics"}),
     ("METADATA#BANDS", "BAND#metallica", "BANDS#REVIEWED", {"/api/bands", "/api/bands/reviewed"}),
     ("METADATA#BANDS", "BAND#metallica", "BANDS#UNREVIEWED", {"/api/bands", "/api/bands/unreviewed"}),
     ("METADATA#BANDS", "BAND#metallica", None, {"/api/bands"}),
     ("METADATA#BANDS#UNREVIEWED", "#SUMMARY", None, {"/api/bands/unreviewed"}),
     ("GENRE#thrash-metal", "METADATA", None, {"/api/genres/thrash-metal"}),
-    ("GENRE#thrash-metal#BANDS", "BAND#metallica", None, {"/api/genres/thrash-metal/bands"}),
+    ("GENRE#thrash-metal#BANDS", "BAND#metallica", None, {"/api/genres/thrash-metal/bands", "/api/bands"}),
     ("METADATA#GENRES", "GENRE#thrash-metal", None, {"/api/genres"}),
     ("ROLE#vocals#MEMBERS", "MEMBER#metallica#000", None, {"/api/roles/vocals/members"}),
     ("METADATA#ROLES", "#SUMMARY", None, {"/api/roles"}),
