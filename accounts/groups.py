@@ -72,8 +72,16 @@ def sync_admin_groups_now(apps, schema_editor=None) -> None:
 
 @receiver(post_migrate)
 def _sync_after_migrate(sender, **kwargs):
-    # Permissions are created app by app in the same signal, so sync after each managed app.
+    """Permissions are created app by app in the same signal, so sync after each managed app.
+
+    This receiver is connected before django.contrib.auth's (accounts is imported while the apps load), so it
+    runs first for each app: it creates the app's permissions itself (idempotent), or a flush, which deletes
+    and recreates every permission, would leave the groups without the last managed app's permissions.
+    """
     if sender.name in MANAGED_APPS:
+        from django.contrib.auth.management import create_permissions
+
+        create_permissions(sender, verbosity=0, **{k: v for k, v in kwargs.items() if k in ("using", "apps")})
         sync_admin_groups()
 
 

@@ -32,7 +32,7 @@ INSTALLED_APPS = [
     "audit",
     "accounts",
     "catalog",
-    "releases",  # before publishing: the admin groups' sync after publishing's migrate covers its permissions
+    "releases",
     "publishing",
     "notifications",
 ]

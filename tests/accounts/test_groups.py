@@ -38,3 +38,17 @@ def test_full_admin_holds_everything_editors_do_and_the_full_only_powers():
 def test_nobody_may_write_the_audit_trail():
     for group in ("AdminViewer", "AdminEditor", "AdminFull"):
         assert not {p for p in perms(group) if p.startswith("audit.") and not p.startswith("audit.view_")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_flush_the_groups_hold_every_managed_apps_permissions_again():
+    """A flush (what a transactional test ends with) deletes and recreates every permission; the groups must
+    get them all back, the last migrated app's included (they once lacked publishing's after a flush)."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from accounts.groups import FULL, MANAGED_APPS
+
+    call_command("flush", interactive=False, verbosity=0)
+    held = {app for app in Group.objects.get(name=FULL).permissions.values_list("content_type__app_label", flat=True)}
+    assert held >= set(MANAGED_APPS)

@@ -90,11 +90,6 @@ def click_and_wait_for_banner(browser, selector, text):
 def test_an_editors_day(browser, live_server, sso_settings, publish_table, settings):
     settings.REVIEW_FOUR_EYES = True
     settings.PUBLIC_API_BASE_URL = "http://127.0.0.1:8001"
-    # After an earlier transactional test's flush the groups may lack publishing's permissions (the full run
-    # showed a 403 on Invalidations that a run of this file alone does not): sync them as `migrate` does.
-    from accounts.groups import sync_admin_groups
-
-    sync_admin_groups()
     genre = f.approved(f.genre("black-metal", "Black Metal"))
     vocals = f.approved(f.role("vocals", "Vocals", category="voice"))
     festival = f.approved(f.festival("frostfall", "Frostfall Open Air", city="Trondheim", country="NO"))
