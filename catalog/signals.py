@@ -10,6 +10,9 @@ from django.dispatch import Signal
 # Sent with: record (the model instance), change (one of PublicChange), previous_key (for renames),
 # before (the snapshot that was public, or None) and after (the snapshot now public, or None).
 public_state_changed = Signal()
+# The same for many records at once (the legacy import's new records): sent with `changes`, a list of dicts
+# with the keyword arguments of `public_state_changed` (record, change, before, after, previous_key).
+public_states_changed = Signal()
 
 
 class PublicChange:

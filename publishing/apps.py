@@ -12,12 +12,13 @@ class PublishingConfig(AppConfig):
 
         from catalog.api import ports
         from catalog.models import FestivalAlias
-        from catalog.signals import public_state_changed
+        from catalog.signals import public_state_changed, public_states_changed
 
         from . import admin_api
-        from .outbox import on_festival_alias_changed, on_public_state_changed
+        from .outbox import on_festival_alias_changed, on_public_state_changed, on_public_states_changed
 
         public_state_changed.connect(on_public_state_changed, dispatch_uid="publishing.outbox")
+        public_states_changed.connect(on_public_states_changed, dispatch_uid="publishing.outbox.many")
         # Former festival keys edited directly in the admin (renames are covered by the signal above).
         for signal in (post_save, post_delete):
             signal.connect(on_festival_alias_changed, sender=FestivalAlias, dispatch_uid=f"publishing.alias.{signal}")

@@ -31,13 +31,29 @@ def record_key(record, snapshot: dict | None = None) -> str:
 
 def task_enqueue(*, record, change: str, before=None, after=None, previous_key=None) -> PublishTask:
     """Write the publish task for one change; call inside the change's transaction."""
+    task = _task_for(record=record, change=change, before=before, after=after, previous_key=previous_key)
+    task.save()
+    if settings.PUBLISH_ON_COMMIT:
+        _schedule_drain()
+    return task
+
+
+def tasks_enqueue(changes: list[dict]) -> list[PublishTask]:
+    """`task_enqueue` for many changes, written in one INSERT per thousand (the legacy import's new records)."""
+    tasks = PublishTask.objects.bulk_create([_task_for(**change) for change in changes], batch_size=1000)
+    if tasks and settings.PUBLISH_ON_COMMIT:
+        _schedule_drain()
+    return tasks
+
+
+def _task_for(*, record, change: str, before=None, after=None, previous_key=None) -> PublishTask:
     related_before = []
     if record_kind(record) == "festival" and change == "delete":
         # The editions go with the festival (cascade): keep what they showed, to unpublish their items.
         related_before = list(
             record.editions.filter(published_snapshot__isnull=False).values_list("published_snapshot", flat=True)
         )
-    task = PublishTask.objects.create(
+    return PublishTask(
         kind=record_kind(record),
         record_pk=record.pk,
         record_key=record_key(record, after or before),
@@ -48,9 +64,10 @@ def task_enqueue(*, record, change: str, before=None, after=None, previous_key=N
         related_before=related_before,
         revision=record.published_revision if isinstance(record.published_revision, int) else 0,
     )
-    if settings.PUBLISH_ON_COMMIT:
-        _schedule_drain()
-    return task
+
+
+def on_public_states_changed(sender, *, changes, **kwargs):
+    tasks_enqueue(changes)
 
 
 def on_public_state_changed(sender, *, record, change, before=None, after=None, previous_key=None, **kwargs):
