@@ -80,7 +80,16 @@ def release_entities(records: list[dict], catalog) -> set:
     entities: set = set()
     for record in records:
         entities |= entities_for_task(_Member(record), catalog)
-    return entities
+    return whole(entities)
+
+
+def whole(entities) -> set:
+    """Each entity whole: several records of a release touch the same genre, role or counts as slices of
+    different bands, and overlapping slices would write one item twice (a release is projected from the
+    whole public catalog, so the whole entity costs nothing more to build)."""
+    from .projector import Entity
+
+    return {Entity(entity.kind, entity.key) for entity in entities}
 
 
 def release_apply(task: PublishTask, *, token: int, writer=None):
@@ -191,6 +200,7 @@ def release_preview(records, *, writer=None) -> dict:
         _simulate_approval(catalog, record, after)
     for record, after in ordered:
         entities |= entities_for_task(_PreviewTask(record, after), catalog)
+    entities = whole(entities)
     proposed = {(i.PK, i.SK): json.loads(i.body) for i in catalog.items_for(entities, rev=0)}
     documents = [(record, _documents(catalog, record, after)) for record, after in ordered]
     live, error = {}, ""
