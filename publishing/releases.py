@@ -17,7 +17,6 @@ lease, and other tasks wait while a release task is unfinished: no other publish
 project the release's records before the ordered write has put them in place.
 """
 
-import json
 import logging
 
 from .models import PublishTask, TaskStatus
@@ -188,8 +187,7 @@ def release_preview(records, *, writer=None) -> dict:
     Returns {"documents": [(record, {path: body})], "items": [PreviewItem], "live_error": str}.
     """
     from .projector import PublicCatalog, entities_for_task
-    from .services import PreviewItem, _documents, _partitions, _PreviewTask, _simulate_approval
-    from .writer import Writer
+    from .services import _documents, _PreviewTask, _simulate_approval, item_differences
 
     catalog = PublicCatalog()
     ordered = sorted(records, key=lambda pair: _SIMULATION_ORDER[pair[0]._meta.model_name])
@@ -200,20 +198,6 @@ def release_preview(records, *, writer=None) -> dict:
         _simulate_approval(catalog, record, after)
     for record, after in ordered:
         entities |= entities_for_task(_PreviewTask(record, after), catalog)
-    entities = whole(entities)
-    proposed = {(i.PK, i.SK): json.loads(i.body) for i in catalog.items_for(entities, rev=0)}
     documents = [(record, _documents(catalog, record, after)) for record, after in ordered]
-    live, error = {}, ""
-    try:
-        writer = writer or Writer()
-        live = {k: json.loads(v["body"]["S"]) for k, v in writer.read_items(_partitions(entities)).items()}
-    except Exception as exc:  # shown on the page: the preview still shows the proposed answers
-        error = f"{type(exc).__name__}: {exc}"
-    items = []
-    for key in sorted(set(proposed) | set(live)):
-        old, new = live.get(key), proposed.get(key)
-        change = "added" if old is None else "removed" if new is None else "unchanged" if old == new else "changed"
-        if error and change == "added":
-            change = "unknown"
-        items.append(PreviewItem(pk=key[0], sk=key[1], change=change, live=old, proposed=new))
+    items, error = item_differences(catalog, whole(entities), writer=writer)
     return {"documents": documents, "items": items, "live_error": error}

@@ -604,6 +604,14 @@ def preview(record, *, writer: Writer | None = None) -> Preview:
     entities = entities_for_task(_PreviewTask(record, after), catalog)
     _simulate_approval(catalog, record, after)
     entities |= entities_for_task(_PreviewTask(record, after), catalog)
+    items, error = item_differences(catalog, entities, writer=writer)
+    return Preview(documents=_documents(catalog, record, after), items=items, live_error=error)
+
+
+def item_differences(catalog: PublicCatalog, entities, *, writer: Writer | None = None) -> tuple[list, str]:
+    """([PreviewItem], error): every item of `entities` as `catalog` builds it against what is live.
+
+    When the live table cannot be read, the error is returned (the page shows it beside the proposed JSON)."""
     proposed = {(i.PK, i.SK): json.loads(i.body) for i in catalog.items_for(entities, rev=0)}
     live: dict = {}
     error = ""
@@ -619,4 +627,4 @@ def preview(record, *, writer: Writer | None = None) -> Preview:
         if error and change == "added":
             change = "unknown"
         items.append(PreviewItem(pk=key[0], sk=key[1], change=change, live=old, proposed=new))
-    return Preview(documents=_documents(catalog, record, after), items=items, live_error=error)
+    return items, error
