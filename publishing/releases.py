@@ -98,9 +98,8 @@ def release_apply(task: PublishTask, *, token: int, writer=None):
     anything is written. What to invalidate is saved on the task before writing, so a retry after
     a failure half-way (which finds the first items written, so unchanged) still invalidates them.
     """
-    from . import cdn, invalidation
     from .projector import PublicCatalog
-    from .services import PublishRefused, StoredIndex, TaskOutcome, _entity_plan, _partitions
+    from .services import PublishRefused, StoredIndex, _entity_plan, _partitions, write_and_invalidate
     from .writer import Plan, Writer
 
     writer = writer or Writer()
@@ -121,18 +120,7 @@ def release_apply(task: PublishTask, *, token: int, writer=None):
         raise PublishRefused(failures)
     plan = Plan(puts=[item for _, _, item in sorted(ranked, key=lambda r: r[:2])], deletes=deletes,
                 unchanged=unchanged, stale=stale)
-    changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
-    items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
-    answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
-    if items != task.invalidation_items or answers != task.changed_paths:
-        PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items, changed_paths=answers)
-        task.invalidation_items, task.changed_paths = items, answers
-    result = writer.write_conditional(plan, rev=token)
-    cdn.invalidate(items, scope=f"release-task-{task.pk}", task=task, changed_paths=answers)
-    return TaskOutcome(
-        items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
-        items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
-    )
+    return write_and_invalidate(task, plan, stored, writer=writer, token=token, scope=f"release-task-{task.pk}")
 
 
 # --- the worker's part ------------------------------------------------------------------------------

@@ -122,6 +122,15 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         plan.stale += part.stale
         plan.unchanged += part.unchanged
     _counted_first(plan, entities)
+    outcome = write_and_invalidate(task, plan, stored, writer=writer, token=token, scope=f"task-{task.pk}")
+    if failures:
+        raise PublishRefused(failures)
+    return outcome
+
+
+def write_and_invalidate(task: PublishTask, plan: Plan, stored: dict, *, writer: Writer, token: int,
+                         scope: str) -> TaskOutcome:
+    """Save on the task what the plan will invalidate, write the plan (conditioned on `token`), invalidate."""
     changed = [(i.PK, i.SK) for i in plan.puts] + plan.deletes
     items = cdn.normalise_items([*task.invalidation_items, *invalidation.items_for_changes(changed)])
     answers = sorted({*task.changed_paths, *invalidation.answers_for_changes(plan.puts, plan.deletes, stored)})
@@ -129,9 +138,7 @@ def task_apply(task: PublishTask, *, token: int, writer: Writer | None = None) -
         PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items, changed_paths=answers)
         task.invalidation_items, task.changed_paths = items, answers
     result = writer.write_conditional(plan, rev=token)
-    cdn.invalidate(items, scope=f"task-{task.pk}", task=task, changed_paths=answers)
-    if failures:
-        raise PublishRefused(failures)
+    cdn.invalidate(items, scope=scope, task=task, changed_paths=answers)
     return TaskOutcome(
         items_written=len(result.written), items_deleted=len(result.deleted), items_unchanged=plan.unchanged,
         items_stale=len(result.stale), invalidation_items=items, changed_paths=answers,
