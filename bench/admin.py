@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("ADMIN_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -170,7 +170,9 @@ def _edition_post(client, edition):
             billing = row.billing_size if i else (row.billing_size + 1) % 4
             data.update({f"lineup-{i}-id": row.pk, f"lineup-{i}-edition": stored.pk, f"lineup-{i}-order": row.order,
                          f"lineup-{i}-band": row.band_id, f"lineup-{i}-billing_size": billing})
-        return client.post(f"/admin/catalog/edition/{stored.pk}/change/", data)
+        # As a browser sends this form (it has no file field): urlencoded, not the test client's multipart.
+        return client.post(f"/admin/catalog/edition/{stored.pk}/change/", urlencode(data),
+                           content_type="application/x-www-form-urlencoded")
 
     return request
 

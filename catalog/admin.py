@@ -19,7 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import selectors, services
 from .admin_ordering import OrderedRelationsAdminMixin
-from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator, SharedInlineMediaMixin
+from .admin_scale import BatchedAutocompleteInline, EstimatedCountPaginator, FastTabularInline, SharedInlineMediaMixin
 from .importer.normalize import to_key
 from .models import (
     Band,
@@ -542,7 +542,7 @@ class GenreAdmin(ReviewableAdmin):
         return format_html('<a href="{}">{}</a>', url, obj.band_total)
 
 
-class RoleAliasAdminInline(BatchedAutocompleteInline, admin.TabularInline):
+class RoleAliasAdminInline(BatchedAutocompleteInline, FastTabularInline):
     model = RoleAlias.roles.through
     extra = 0
     autocomplete_fields = ("rolealias",)  # not a <select> of every alias on each row
@@ -590,7 +590,7 @@ class RoleAliasAdmin(admin.ModelAdmin):
 # --- Bands ---------------------------------------------------------------------------------------
 
 
-class MemberInline(OrderedRelationsAdminMixin, BatchedAutocompleteInline, admin.TabularInline):
+class MemberInline(OrderedRelationsAdminMixin, BatchedAutocompleteInline, FastTabularInline):
     model = Member
     extra = 1
     fields = ("order", "name", "roles")
@@ -749,7 +749,7 @@ class FestivalAdmin(ReviewableAdmin):
         return format_html('<ul>{}</ul><a href="{}">Add an edition</a>', items, add_url)
 
 
-class LineupInline(BatchedAutocompleteInline, admin.TabularInline):
+class LineupInline(BatchedAutocompleteInline, FastTabularInline):
     model = LineupEntry
     extra = 0  # rows come from "Add another lineup entry", not three empty ones on every form
     fields = ("order", "band", "billing_size")

@@ -15,20 +15,29 @@ formset gathers every row's selected values, fetches them in one query per field
 labels to each row's widget.
 """
 
+import functools
 import itertools
+import re
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.admin.templatetags.admin_modify import cell_count
+from django.contrib.admin.templatetags.admin_urls import admin_urlname, admin_urlquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
+from django.core.exceptions import ImproperlyConfigured
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.forms.renderers import DjangoTemplates
+from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import localize
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 FAST_WIDGETS = True  # tests switch it off to compare with Django's templates
 
@@ -69,7 +78,7 @@ def _select(widget: dict) -> str | None:
                 return None
             out.append(
                 f'\n  <option value="{conditional_escape(str(option["value"]))}"{_attrs(option["attrs"])}>'
-                f'{_text(option["label"])}</option>\n'
+                f"{_text(option['label'])}</option>\n"
             )
         if group_name:
             out.append("\n  </optgroup>")
@@ -77,8 +86,17 @@ def _select(widget: dict) -> str | None:
     return "".join(out)
 
 
+_WRAPPER_TEMPLATE = "admin/widgets/related_widget_wrapper.html"
+_WIDGET_MARK, _NAME_MARK = "\x00widget\x00", "\x00name\x00"
+
+
 class FastWidgetRenderer(DjangoTemplates):
-    """Django's form renderer, with the plain input and select widgets written in Python (same HTML)."""
+    """Django's form renderer, with the plain input and select widgets written in Python (same HTML), and
+    the admin's related-object links (the same for every row but for the row's name) rendered once a field."""
+
+    def __init__(self):
+        super().__init__()
+        self._wrappers: dict[tuple, str] = {}
 
     def render(self, template_name, context, request=None):
         if FAST_WIDGETS and "widget" in context:
@@ -89,7 +107,19 @@ class FastWidgetRenderer(DjangoTemplates):
                 html = _select(context["widget"])
             if html is not None:
                 return mark_safe(html)
+        if FAST_WIDGETS and template_name == _WRAPPER_TEMPLATE and request is None:
+            return self._wrapper(context)
         return super().render(template_name, context, request)
+
+    def _wrapper(self, context: dict) -> str:
+        """The wrapper's template rendered once with marks for the row's widget and name, then filled in."""
+        rest = tuple(sorted((k, repr(v)) for k, v in context.items() if k not in ("rendered_widget", "name")))
+        key = (translation.get_language(), rest)
+        if key not in self._wrappers:
+            marked = {**context, "rendered_widget": mark_safe(_WIDGET_MARK), "name": _NAME_MARK}
+            self._wrappers[key] = super().render(_WRAPPER_TEMPLATE, marked)
+        html = self._wrappers[key].replace(_NAME_MARK, conditional_escape(context["name"]))
+        return mark_safe(html.replace(_WIDGET_MARK, context["rendered_widget"]))
 
 
 FAST_RENDERER = FastWidgetRenderer()
@@ -117,12 +147,34 @@ class _KnownLabelsMixin:
         return [default]
 
 
-class BatchedAutocompleteSelect(_KnownLabelsMixin, AutocompleteSelect):
+class _OnceUrlMixin:
+    """The autocomplete view's URL reversed once for the formset, not once a row (each row's widget is a
+    copy of the formset's, which is made anew for each request)."""
+
+    def get_url(self):
+        urls = self.__dict__.setdefault("_urls", {})
+        if None not in urls:
+            urls[None] = super().get_url()
+        return urls[None]
+
+
+class BatchedAutocompleteSelect(_OnceUrlMixin, _KnownLabelsMixin, AutocompleteSelect):
     pass
 
 
-class BatchedAutocompleteSelectMultiple(_KnownLabelsMixin, AutocompleteSelectMultiple):
+class BatchedAutocompleteSelectMultiple(_OnceUrlMixin, _KnownLabelsMixin, AutocompleteSelectMultiple):
     pass
+
+
+class OnceUrlRelatedWidgetWrapper(RelatedFieldWidgetWrapper):
+    """The admin's add/change/delete links of a related field, reversed once for the formset, not once a row."""
+
+    def get_related_url(self, info, action, *args):
+        urls = self.__dict__.setdefault("_urls", {})
+        key = (info, action, args)
+        if key not in urls:
+            urls[key] = super().get_related_url(info, action, *args)
+        return urls[key]
 
 
 class BatchedModelChoiceField(forms.ModelChoiceField):
@@ -138,6 +190,14 @@ class BatchedModelChoiceField(forms.ModelChoiceField):
             if found is not None:
                 return found
         return super().to_python(value)
+
+    def __deepcopy__(self, memo):
+        # Each row's copy shares the formset's queryset (a lazy description, never evaluated in place here)
+        # instead of cloning it: 300 rows cloned two querysets each, a tenth of a 300-row save.
+        result = super(forms.ChoiceField, self).__deepcopy__(memo)
+        result._queryset = self._queryset
+        result.widget.choices = result.choices
+        return result
 
 
 class BatchedInlineForm(forms.ModelForm):
@@ -155,15 +215,34 @@ class BatchedInlineForm(forms.ModelForm):
 
     def _post_clean(self):
         resolved = {
-            name for name, field in self.fields.items()
+            name
+            for name, field in self.fields.items()
             if type(field) in (forms.ModelChoiceField, BatchedModelChoiceField)
             and isinstance(self.cleaned_data.get(name), field.queryset.model)
         }
         self._skip_model_validation = frozenset(resolved | set(self.form_validated_fields) & set(self.cleaned_data))
+        self.instance.get_constraints = self._constraints_to_check
         try:
             super()._post_clean()
         finally:
             self._skip_model_validation = frozenset()
+            del self.instance.get_constraints
+
+    def _constraints_to_check(self):
+        """The model's constraints but the check constraints on a field excluded from validation: Django would
+        build each one's query, find the field missing and skip it (a millisecond a row, every row)."""
+        skip = self._get_validation_exclusions()
+        return [
+            (
+                model,
+                [
+                    c
+                    for c in constraints
+                    if not (isinstance(c, models.CheckConstraint) and Q(c.condition).referenced_base_fields & skip)
+                ],
+            )
+            for model, constraints in type(self.instance).get_constraints(self.instance)
+        ]
 
     def _get_validation_exclusions(self):
         return super()._get_validation_exclusions() | self._skip_model_validation
@@ -227,6 +306,12 @@ class BatchedAutocompleteInline(admin.options.InlineModelAdmin):
         formset.form.form_validated_fields = self.form_validated_fields
         return formset
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and type(field.widget) is RelatedFieldWidgetWrapper:
+            field.widget.__class__ = OnceUrlRelatedWidgetWrapper
+        return field
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = BatchedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
@@ -278,8 +363,116 @@ class EstimatedCountPaginator(Paginator):
             connection = connections[self.object_list.db]
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [query.model._meta.db_table])
+                    cursor.execute(
+                        "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [query.model._meta.db_table]
+                    )
                     row = cursor.fetchone()
                 if row and row[0] >= self.exact_below:
                     return int(row[0])
         return super().count
+
+
+def _cell(field) -> str:
+    """One field's cell of a tabular row, as Django's tabular.html writes it."""
+    about = field.field  # a BoundField, or a readonly field's dict
+    name, hidden = (about["name"], about["is_hidden"]) if isinstance(about, dict) else (about.name, about.is_hidden)
+    css = f"field-{_text(name)}" if name else ""
+    if hidden:
+        css += " hidden"
+    if field.is_readonly:
+        body = f"\n                  <p>{conditional_escape(field.contents())}</p>\n              "
+    else:
+        errors = about.errors.as_ul() if about.errors else ""
+        body = f"\n                  {errors}\n                  {about}\n              "
+    return f'\n              <td class="{css}">\n              {body}\n              </td>\n            '
+
+
+def _original(admin_formset, inline_form) -> str:
+    """The row's first cell: what the row is (and links), its hidden primary and foreign key."""
+    out = []
+    if inline_form.original or inline_form.show_url:
+        out.append("<p>\n          ")
+        if inline_form.original:
+            out.append(f"\n          {_text(inline_form.original)}\n          ")
+            model_admin = inline_form.model_admin
+            if model_admin.show_change_link and model_admin.has_registered_model:
+                url = reverse(
+                    admin_urlname(model_admin.opts, "change"),
+                    args=[admin_urlquote(inline_form.original.pk)],
+                    current_app=model_admin.admin_site.name,
+                )
+                change = admin_formset.has_change_permission
+                label = gettext("Change") if change else gettext("View")
+                out.append(
+                    f'<a href="{_text(url)}" class="{"inlinechangelink" if change else "inlineviewlink"}">{label}</a>'
+                )
+            out.append("\n          ")
+        out.append("\n          ")
+        if inline_form.show_url:
+            out.append(f'<a href="{_text(inline_form.absolute_url)}">{gettext("View on site")}</a>')
+        out.append("\n            </p>")
+    out.append("\n          ")
+    if inline_form.needs_explicit_pk_field():
+        out.append(str(inline_form.pk_field().field))
+    out.append("\n          ")
+    fk = inline_form.fk_field()
+    if fk:
+        out.append(str(fk.field))
+    return "".join(out)
+
+
+def tabular_rows(admin_formset) -> str:
+    """Every row of a tabular inline (and its empty template row), written in Python: the HTML Django's
+    admin/edit_inline/tabular.html writes for its rows, without a template engine pass per cell."""
+    formset = admin_formset.formset
+    can_delete = formset.can_delete and admin_formset.has_delete_permission
+    forms = list(admin_formset)
+    out = []
+    for index, inline_form in enumerate(forms):
+        empty = index == len(forms) - 1 and admin_formset.has_add_permission
+        out.append("\n        ")
+        errors = inline_form.form.non_field_errors()
+        if errors:
+            out.append(
+                f'\n        <tr class="row-form-errors"><td colspan="{cell_count(inline_form)}">{errors}</td></tr>\n        '
+            )
+        shown = "has_original" if inline_form.original or inline_form.show_url else ""
+        out.append(
+            f'\n        <tr class="form-row {shown}{" empty-form" if empty else ""}"\n'
+            f'             id="{_text(formset.prefix)}-{"empty" if empty else _text(index)}">\n'
+            f'        <td class="original">\n          {_original(admin_formset, inline_form)}\n        </td>\n        '
+        )
+        for fieldset in inline_form:
+            out.append("\n          ")
+            for line in fieldset:
+                out.append("\n            ")
+                out.extend(_cell(field) for field in line)
+                out.append("\n          ")
+            out.append("\n        ")
+        deletion = str(inline_form.deletion_field().field) if can_delete and inline_form.original else ""
+        out.append(f'\n        <td class="delete">{deletion}</td>\n        </tr>\n     ')
+    return mark_safe("".join(out))
+
+
+_ROWS = re.compile(r"\{% for inline_admin_form in inline_admin_formset %\}.*\{% endfor %\}(?=\s*</tbody>)", re.S)
+
+
+@functools.cache
+def _fast_tabular_template():
+    """Django's own admin/edit_inline/tabular.html with its row loop replaced by `tabular_rows`."""
+    from django.template import engines
+
+    engine = engines["django"].engine
+    source = engine.get_template("admin/edit_inline/tabular.html").source
+    fast, found = _ROWS.subn("{{ inline_admin_formset|tabular_rows }}", source)
+    if found != 1:
+        raise ImproperlyConfigured("admin/edit_inline/tabular.html has changed: its row loop was not found")
+    return engine.from_string("{% load admin_rows %}" + fast)
+
+
+class FastTabularInline(admin.TabularInline):
+    """A tabular inline whose rows are written by `tabular_rows` (a 300-row lineup: 0.35 s of template engine)."""
+
+    @property
+    def template(self):
+        return _fast_tabular_template() if FAST_WIDGETS else "admin/edit_inline/tabular.html"
