@@ -201,7 +201,8 @@ def festival_row_page(rows: int, after: str | None = None, *, country: str | Non
                       box: Box | None = None) -> Page:
     """One Query page of festival rows in a country (GSI2) or in a map box (GSI4), in the index's order.
 
-    A country partition holds exactly its rows (a box, if any, is a filter on them). A box alone
+    A country partition holds exactly its rows, after its count item (GSI2SK `#SUMMARY`, which
+    a box filters out: it has no coordinates); a box, if any, is a filter on them. A box alone
     reads GSI4's latitude band [south, north], every longitude, and filters on `lng`: one request
     whose cost is the band's rows (up to `rows` + MAP_SLACK of them), never the whole list.
     """
@@ -219,15 +220,15 @@ def festival_row_page(rows: int, after: str | None = None, *, country: str | Non
         key_condition = Item.GSI4SK.between(schema.latitude_key(box.south), schema.latitude_key(box.north) + "~")
     return query(partition, index=index, limit=rows + (MAP_SLACK if box else 0), start_after=start_key,
                  range_condition=key_condition, filter_condition=box.condition() if box else None,
-                 attributes=(f"{index}SK", "body"))
+                 attributes=(f"{index}SK", "body", "count"))  # count: a country's count item, first
 
 
 def band_row_page(rows: int, after: str | None, *, country: str) -> Page:
-    """One Query page of a country's band rows (GSI2 `BANDS#COUNTRY#<CC>`), by key."""
+    """One Query page of a country's band rows (GSI2 `BANDS#COUNTRY#<CC>`), by key; on page 1 its count item first."""
     partition = schema.country_bands_gsi2pk(country)
     start_key = None if after is None else {
         "GSI2PK": {"S": partition}, "GSI2SK": {"S": after}, "PK": {"S": schema.BANDS_PK}, "SK": {"S": after}}
-    return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body"))
+    return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body", "count"))
 
 
 def _all(conditions: list):

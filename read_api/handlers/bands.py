@@ -22,12 +22,13 @@ def _band_list(request, reviewed: bool | None) -> Answer:
 
 
 def _country_bands(request, country: str) -> Answer:
-    """A country's band rows: one Query of GSI2 `BANDS#COUNTRY#<CC>`."""
+    """A country's band rows: one Query of GSI2 `BANDS#COUNTRY#<CC>`, its count item first (an exact count)."""
     mac_partition = f"bands?country={country}"
     page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
                         partition=mac_partition, row_prefix=schema.BAND_ROW_PREFIX)
     listing = paging.walk(page, mac_partition,
-                          lambda rows, after: queries.band_row_page(rows, after, country=country), "GSI2SK")
+                          lambda rows, after: queries.band_row_page(rows, after, country=country), "GSI2SK",
+                          summary=True)
     return Answer(list_body("bands", listing.rows, listing.count, listing.next_cursor),
                   tags=[cachetags.BANDS], items=len(listing.rows))
 

@@ -47,6 +47,9 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
       with a country, key range on the dates, a map box as a filter;
     - no dates, a country: the festival rows of GSI2 `FESTIVALS#COUNTRY#<CC>` (a box filters them);
     - no dates, only a box: GSI4's latitude band, filtered on longitude.
+
+    `count` is exact on every page of a country's list (its count item); with dates, a box or
+    on /upcoming only on the page that reaches the end of the list, and left out before it.
     """
     canonical = urlencode([(name, value) for name, value in (
         ("country", country), ("from", start and start.isoformat()), ("to", end and end.isoformat()),
@@ -75,7 +78,9 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
         tags = [cachetags.FESTIVALS]
     page = paging.parse(request, default=default, maximum=maximum, partition=mac_partition,
                         row_prefix=row_prefix, key_re=key_re)
-    return paging.walk(page, mac_partition, fetch, position), tags
+    # A country's festival rows (no dates, no box) start with the country's count item: an exact count.
+    counted = position == "GSI2SK" and box is None
+    return paging.walk(page, mac_partition, fetch, position, summary=counted), tags
 
 
 @router.route("/api/festivals", ttl=600, params=PAGING + FILTERS)

@@ -175,6 +175,9 @@ def all_items() -> list:
         items.summary_item(schema.GENRES_PK, len(GENRES)),
         items.summary_item(schema.ROLES_PK, len(ROLES)),
     ]
+    built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
+                                       items.country_counts(d["festival"] for d in FESTIVALS.values()))
+    built += items.country_count_items(schema.BAND_COUNTRIES_PK, items.country_counts(d["band"] for d in BANDS.values()))
     return built
 
 
