@@ -39,8 +39,9 @@ class Entity:
 
     def partitions(self) -> list[tuple[str, str | None]]:
         """Where this entity's items live in the table: whole partitions (None), exact keys or `Prefix`es."""
-        if self.kind == COLLECTIONS:
-            return [(pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS]
+        if self.kind == COLLECTIONS:  # and every country's count of festival and band rows (issue 12.5)
+            return [*((pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS),
+                    (schema.FESTIVAL_COUNTRIES_PK, None), (schema.BAND_COUNTRIES_PK, None)]
         if self.bands and self.kind == GENRE:
             rows = schema.genre_bands_pk(self.key)
             return [(schema.genre_pk(self.key), schema.METADATA), (schema.GENRES_PK, schema.genre_row_sk(self.key)),
@@ -275,7 +276,11 @@ class PublicCatalog:
                 schema.GENRES_PK: len(self.genres),
                 schema.ROLES_PK: len(self.roles),
             }
-            return [builders.summary_item(pk, count, rev=rev) for pk, count in counts.items()]
+            return [*(builders.summary_item(pk, count, rev=rev) for pk, count in counts.items()),
+                    *builders.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
+                                                  builders.country_counts(self.festivals.values()), rev=rev),
+                    *builders.country_count_items(schema.BAND_COUNTRIES_PK,
+                                                  builders.country_counts(self.bands.values()), rev=rev)]
         raise ValueError(f"unknown entity {entity}")
 
     def all_entities(self) -> set[Entity]:
