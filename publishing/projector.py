@@ -84,6 +84,21 @@ class KeySet:
         return pk in self.whole or key in self.exact or any(sk.startswith(p) for p in self.prefixes.get(pk, ()))
 
 
+def appearance(festival_key: str, festival: dict, edition: dict, size) -> dict:
+    """A band's festival row: one edition it plays (coordinates and website: its calendar's GEO and URL)."""
+    return {
+        "festivalKey": festival_key,
+        "festivalName": festival["name"],
+        "location": festival.get("location"),
+        "coordinates": festival.get("coordinates"),
+        "website": festival.get("website"),
+        "year": edition["year"],
+        "dates": edition["dates"],
+        "size": size,
+        "status": edition.get("status"),
+    }
+
+
 def _published(model):
     return model.objects.filter(published_snapshot__isnull=False)
 
@@ -170,15 +185,7 @@ class PublicCatalog:
                 for entry in self.edition_document(edition)["bands"]:
                     if entry["key"] not in self.bands:  # no public page: no festival list of its own
                         continue
-                    found[entry["key"]].append({
-                        "festivalKey": festival_key,
-                        "festivalName": festival["name"],
-                        "location": festival.get("location"),
-                        "year": edition["year"],
-                        "dates": edition["dates"],
-                        "size": entry["size"],
-                        "status": edition.get("status"),
-                    })
+                    found[entry["key"]].append(appearance(festival_key, festival, edition, entry["size"]))
         return found
 
     def band_festivals(self, key: str) -> list[dict]:

@@ -26,7 +26,7 @@ from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
 from read_api import schema
 
-from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog
+from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog, appearance
 
 IN_CHUNK = 500  # keys per `IN (...)` (SQLite's limit on parameters)
 SEARCH_MAX = 60  # texts searched with LIKE in one query
@@ -225,11 +225,7 @@ class ScopedCatalog(PublicCatalog):
                 for entry in entries:
                     band = self.resolve(BAND, entry["key"])
                     if band in targets:
-                        found[band].append({
-                            "festivalKey": festival_key, "festivalName": festival["name"],
-                            "location": festival.get("location"), "year": edition["year"],
-                            "dates": edition["dates"], "size": entry.get("size"), "status": edition.get("status"),
-                        })
+                        found[band].append(appearance(festival_key, festival, edition, entry.get("size")))
         for band in todo:
             self._appearances_of[band] = found.get(band, [])
 

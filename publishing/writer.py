@@ -377,9 +377,19 @@ class Writer:
 
 
 def put_operation(table: str, attrs: dict, condition: dict | None = None, size: int | None = None):
+    """A put of `attrs`, stamped with when it is published (`published`, UTC: a calendar's DTSTAMP).
+
+    Only changed items are put (equal content hashes are skipped), so the stamp is when the item's
+    content last changed; it is in no content hash.
+    """
+    attrs = {**attrs, "published": {"S": published_now()}}
     key = _key(attrs)
     return ("put", key, {"Put": {"TableName": table, "Item": attrs, **(condition or {})}},
             size if size is not None else item_size(attrs))
+
+
+def published_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def delete_operation(table: str, key: Key, condition: dict | None = None):

@@ -22,6 +22,9 @@ Every item carries:
   ends          upcoming rows only: the edition's last day (YYYY-MM-DD), filtered on
   lat, lng      festival rows and upcoming rows of a festival with coordinates: filtered on
                 by the map filter (`bbox`)
+  published     when publishing last wrote the item (UTC, `YYYY-MM-DDTHH:MM:SSZ`; the writer
+                stamps each put, and puts only changed items): a calendar event's DTSTAMP.
+                In no content hash.
 
 | kind              | PK                          | SK                          | GSI                                   | serves |
 |-------------------|-----------------------------|-----------------------------|---------------------------------------|--------|
@@ -300,6 +303,7 @@ class Item(Model):
     GSI4SK = UnicodeAttribute(null=True)
     lat = NumberAttribute(null=True)
     lng = NumberAttribute(null=True)
+    published = UnicodeAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()

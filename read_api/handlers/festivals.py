@@ -120,8 +120,9 @@ def festival_upcoming_calendar(request):
     country = country_param(request)
     index, partition = ("GSI2", schema.country_editions_gsi2pk(country)) if country else \
         ("GSI1", schema.UPCOMING_GSI1PK)
-    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition)
-    rows = [item["body"]["S"] for item in page.items[:CALENDAR_MAX]]
+    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition,
+                                extra=queries.CALENDAR_ATTRIBUTES)
+    rows = [(item["body"]["S"], queries.text(item, "published")) for item in page.items[:CALENDAR_MAX]]
     name = f"Upcoming metal festivals ({country})" if country else "Upcoming metal festivals"
     return Answer(calendars.upcoming_calendar(rows, name), tags=[cachetags.UPCOMING], items=len(rows),
                   content_type=CALENDAR)
@@ -150,13 +151,14 @@ def festival_calendar(request, key):
     from .. import calendars  # here, not at import: see read_api.calendars
 
     key = key_param(key)
-    item = queries.get(schema.festival_pk(key), schema.METADATA)
+    item = queries.get(schema.festival_pk(key), schema.METADATA, (*queries.DETAIL_ATTRIBUTES,
+                                                                   *queries.CALENDAR_ATTRIBUTES))
     if item is None:
         raise not_found(f"Festival with key '{key}' not found", cachetags.festival(key))
     if item["kind"]["S"] == schema.Kind.FESTIVAL_ALIAS:
         return _moved(request, key, item, "/calendar.ics")
     detail = json.loads(item["body"]["S"])
-    return Answer(calendars.festival_calendar(detail), tags=[cachetags.festival(key)],
+    return Answer(calendars.festival_calendar(detail, queries.text(item, "published")), tags=[cachetags.festival(key)],
                   items=len(detail.get("editions") or []), content_type=CALENDAR)
 
 

@@ -130,7 +130,9 @@ def band_festivals(band_key: str) -> list[dict]:
                 if entry["key"] == band_key:
                     rows.append({
                         "festivalKey": fkey, "festivalName": detail["festival"]["name"],
-                        "location": detail["festival"]["location"], "year": edition["year"],
+                        "location": detail["festival"]["location"],
+                        "coordinates": detail["festival"]["coordinates"], "website": detail["festival"]["website"],
+                        "year": edition["year"],
                         "dates": edition["dates"], "size": entry["size"], "status": edition["status"],
                     })
     return rows
