@@ -106,6 +106,10 @@ def fill_dynamodb(data: dict) -> int:
               items.summary_item(schema.BANDS_REVIEWED_PK, reviewed),
               items.summary_item(schema.BANDS_UNREVIEWED_PK, BANDS - reviewed),
               items.summary_item(schema.GENRES_PK, GENRES), items.summary_item(schema.ROLES_PK, ROLES)]
+    # issue 12.5: each country's count, as publishing keeps it
+    built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
+                                       items.country_counts(d["festival"] for d in data["festivals"]))
+    built += items.country_count_items(schema.BAND_COUNTRIES_PK, items.country_counts(d["band"] for d in data["bands"]))
     with admin_timeouts(), Item.batch_write() as batch:
         for item in built:
             batch.save(item)
@@ -479,7 +483,9 @@ def measure() -> list[tuple[str, str, str, str]]:
             label = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
             shown = len(body["festivals"] if "festivals" in body else body["bands"]) if isinstance(body, dict) \
                 else body.count("BEGIN:VEVENT")
-            rows.append((f"cost {label}", f"{requests_} request", f"{capacity:g} RCU", f"{shown} rows/events"))
+            counted = "" if not isinstance(body, dict) else \
+                f", count {body['count']}" if "count" in body else ", count absent (not exact on this page)"
+            rows.append((f"cost {label}", f"{requests_} request", f"{capacity:g} RCU", f"{shown} rows/events{counted}"))
             module = bands if path.startswith("/api/bands") else festivals
             event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
             calls[label] = (lambda m, e: lambda: m.lambda_handler(e, None))(module, event)
@@ -493,10 +499,56 @@ def measure() -> list[tuple[str, str, str, str]]:
             if label != "/api/festivals":
                 rows.append((f"warm {label}", f"{value:.2f} ms", f"/api/festivals {warm['/api/festivals']:.2f} ms",
                              f"{value / warm['/api/festivals']:.2f}× of the unfiltered list"))
+        rows += _calendar_lines_vs_library()
     finally:
         server.stop()
         workdir.cleanup()
     return rows
+
+
+def _calendar_lines_vs_library(events: int = 500, runs: int = 5) -> list[tuple]:
+    """Issue 15.4: /upcoming.ics's events written as lines (read_api.calendars) vs one icalendar object each."""
+    import datetime as dt
+
+    from icalendar import Calendar, Event
+
+    from read_api import calendars
+
+    rows = [(json.dumps({"festivalKey": f"fest-{n}", "festivalName": f"Fest {n}", "location": "Oslo, Norway",
+                         "coordinates": {"lat": 59.9, "lng": 10.7}, "website": f"https://fest-{n}.example.com",
+                         "latestEdition": {"year": 2027, "dates": {"start": "2027-07-01", "end": "2027-07-04"}}}),
+             "2026-11-30T10:00:00Z") for n in range(events)]
+
+    def with_objects():
+        calendar = calendars._calendar("Upcoming")
+        for body, _ in rows:
+            row = json.loads(body)
+            edition, when = row["latestEdition"], dt.datetime(2026, 11, 30, 10, tzinfo=dt.UTC)
+            event = Event()
+            for name, value in (("uid", calendars.uid(row["festivalKey"], edition["year"])), ("dtstamp", when),
+                                ("last-modified", when), ("summary", f"{row['festivalName']} {edition['year']}"),
+                                ("dtstart", dt.date.fromisoformat(edition["dates"]["start"])),
+                                ("dtend", dt.date.fromisoformat(edition["dates"]["end"]) + dt.timedelta(days=1)),
+                                ("transp", "TRANSPARENT"), ("location", row["location"]),
+                                ("geo", (row["coordinates"]["lat"], row["coordinates"]["lng"])),
+                                ("url", row["website"])):
+                event.add(name, value)
+            calendar.add_component(event)
+        return calendar.to_ical()
+
+    def best(function) -> float:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+        return min(times) * 1000 / events
+
+    lines = best(lambda: calendars.upcoming_calendar(rows, "Upcoming"))
+    objects = best(with_objects)
+    assert len(Calendar.from_ical(calendars.upcoming_calendar(rows, "Upcoming")).walk("VEVENT")) == events
+    return [(f"calendar: build {events} events, per event", f"{lines:.3f} ms", f"icalendar objects {objects:.3f} ms",
+             f"{objects / lines:.1f}× faster")]
 
 
 def print_table(rows) -> None:

@@ -39,8 +39,9 @@ class Entity:
 
     def partitions(self) -> list[tuple[str, str | None]]:
         """Where this entity's items live in the table: whole partitions (None), exact keys or `Prefix`es."""
-        if self.kind == COLLECTIONS:
-            return [(pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS]
+        if self.kind == COLLECTIONS:  # and every country's count of festival and band rows (issue 12.5)
+            return [*((pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS),
+                    (schema.FESTIVAL_COUNTRIES_PK, None), (schema.BAND_COUNTRIES_PK, None)]
         if self.bands and self.kind == GENRE:
             rows = schema.genre_bands_pk(self.key)
             return [(schema.genre_pk(self.key), schema.METADATA), (schema.GENRES_PK, schema.genre_row_sk(self.key)),
@@ -81,6 +82,21 @@ class KeySet:
     def __contains__(self, key) -> bool:
         pk, sk = key
         return pk in self.whole or key in self.exact or any(sk.startswith(p) for p in self.prefixes.get(pk, ()))
+
+
+def appearance(festival_key: str, festival: dict, edition: dict, size) -> dict:
+    """A band's festival row: one edition it plays (coordinates and website: its calendar's GEO and URL)."""
+    return {
+        "festivalKey": festival_key,
+        "festivalName": festival["name"],
+        "location": festival.get("location"),
+        "coordinates": festival.get("coordinates"),
+        "website": festival.get("website"),
+        "year": edition["year"],
+        "dates": edition["dates"],
+        "size": size,
+        "status": edition.get("status"),
+    }
 
 
 def _published(model):
@@ -169,15 +185,7 @@ class PublicCatalog:
                 for entry in self.edition_document(edition)["bands"]:
                     if entry["key"] not in self.bands:  # no public page: no festival list of its own
                         continue
-                    found[entry["key"]].append({
-                        "festivalKey": festival_key,
-                        "festivalName": festival["name"],
-                        "location": festival.get("location"),
-                        "year": edition["year"],
-                        "dates": edition["dates"],
-                        "size": entry["size"],
-                        "status": edition.get("status"),
-                    })
+                    found[entry["key"]].append(appearance(festival_key, festival, edition, entry["size"]))
         return found
 
     def band_festivals(self, key: str) -> list[dict]:
@@ -275,7 +283,11 @@ class PublicCatalog:
                 schema.GENRES_PK: len(self.genres),
                 schema.ROLES_PK: len(self.roles),
             }
-            return [builders.summary_item(pk, count, rev=rev) for pk, count in counts.items()]
+            return [*(builders.summary_item(pk, count, rev=rev) for pk, count in counts.items()),
+                    *builders.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
+                                                  builders.country_counts(self.festivals.values()), rev=rev),
+                    *builders.country_count_items(schema.BAND_COUNTRIES_PK,
+                                                  builders.country_counts(self.bands.values()), rev=rev)]
         raise ValueError(f"unknown entity {entity}")
 
     def all_entities(self) -> set[Entity]:

@@ -26,7 +26,7 @@ from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
 from read_api import schema
 
-from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog
+from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog, appearance
 
 IN_CHUNK = 500  # keys per `IN (...)` (SQLite's limit on parameters)
 SEARCH_MAX = 60  # texts searched with LIKE in one query
@@ -225,11 +225,7 @@ class ScopedCatalog(PublicCatalog):
                 for entry in entries:
                     band = self.resolve(BAND, entry["key"])
                     if band in targets:
-                        found[band].append({
-                            "festivalKey": festival_key, "festivalName": festival["name"],
-                            "location": festival.get("location"), "year": edition["year"],
-                            "dates": edition["dates"], "size": entry.get("size"), "status": edition.get("status"),
-                        })
+                        found[band].append(appearance(festival_key, festival, edition, entry.get("size")))
         for band in todo:
             self._appearances_of[band] = found.get(band, [])
 
@@ -348,4 +344,35 @@ class ScopedCatalog(PublicCatalog):
                     reviewed_count += bool(self.bands[band].get("reviewed"))
         counts |= {schema.BANDS_PK: total, schema.BANDS_REVIEWED_PK: reviewed_count,
                    schema.BANDS_UNREVIEWED_PK: total - reviewed_count}
-        return [builders.summary_item(pk, counts[pk], rev=rev) for pk in builders.COLLECTION_PKS]
+        # Countries: festivals (a few thousand) counted in full, bands from the stored counts plus the change.
+        return [*(builders.summary_item(pk, counts[pk], rev=rev) for pk in builders.COLLECTION_PKS),
+                *builders.country_count_items(schema.FESTIVAL_COUNTRIES_PK, _country_counts(published[Festival]),
+                                              rev=rev),
+                *builders.country_count_items(schema.BAND_COUNTRIES_PK, self._band_countries(entity, published[Band]),
+                                              rev=rev)]
+
+    def _band_countries(self, entity: Entity, published_bands) -> dict[str, int]:
+        """{ISO code: band rows in that country}: the stored counts plus the change of each band rebuilt.
+
+        Without the stored counts' marker (`#SUMMARY`: a table being filled, or one written before
+        the counts existed) they are counted in full, once.
+        """
+        if self.stored.get((schema.BAND_COUNTRIES_PK, schema.SUMMARY)) is None:
+            return _country_counts(published_bands)
+        keys = self.stored.by_pk.get(schema.BAND_COUNTRIES_PK, []) if hasattr(self.stored, "by_pk") else self.stored
+        counts = {sk.removeprefix(schema.COUNTRY_PREFIX): self.stored[(pk, sk)].count or 0 for pk, sk in keys
+                  if pk == schema.BAND_COUNTRIES_PK and sk.startswith(schema.COUNTRY_PREFIX)}
+        for band in entity.bands:  # each band's row before and after this publish
+            old = self.stored.get((schema.BANDS_PK, schema.band_row_sk(band)))
+            if old is not None and old.country is not None:
+                code = old.country.removeprefix(schema.country_bands_gsi2pk(""))
+                counts[code] = counts.get(code, 0) - 1
+            if band in self.bands and (code := builders.country_code(self.bands[band])) is not None:
+                counts[code] = counts.get(code, 0) + 1
+        return counts
+
+
+def _country_counts(published) -> dict[str, int]:
+    """{ISO code: published records in that country}, from one SQL query of their snapshots' `countryCode`."""
+    codes = published.values_list("published_snapshot__countryCode", flat=True)
+    return builders.country_counts({"countryCode": code} for code in codes)

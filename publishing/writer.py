@@ -32,7 +32,7 @@ FENCE_PK = "#FENCE"
 FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
-_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, #count",
+_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, GSI2PK, #count",
                "ExpressionAttributeNames": {"#rev": "rev", "#count": "count"}}
 _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
@@ -117,6 +117,7 @@ class Stored:
     rev: int
     listing: str | None = None  # a band row's GSI3PK: the reviewed or unreviewed list it shows in
     count: int | None = None  # a summary's count: an incremental publish counts from it
+    country: str | None = None  # a band row's GSI2PK (BANDS#COUNTRY#<CC>): the country count it is in
 
 
 @dataclass
@@ -142,7 +143,8 @@ def _key(attrs: dict) -> Key:
 def _stored(attrs: dict) -> Stored:
     count = attrs.get("count", {}).get("N")
     return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
-                  attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None)
+                  attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None,
+                  attrs.get("GSI2PK", {}).get("S"))
 
 
 def _key_attrs(key: Key) -> dict:
@@ -375,9 +377,19 @@ class Writer:
 
 
 def put_operation(table: str, attrs: dict, condition: dict | None = None, size: int | None = None):
+    """A put of `attrs`, stamped with when it is published (`published`, UTC: a calendar's DTSTAMP).
+
+    Only changed items are put (equal content hashes are skipped), so the stamp is when the item's
+    content last changed; it is in no content hash.
+    """
+    attrs = {**attrs, "published": {"S": published_now()}}
     key = _key(attrs)
     return ("put", key, {"Put": {"TableName": table, "Item": attrs, **(condition or {})}},
             size if size is not None else item_size(attrs))
+
+
+def published_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def delete_operation(table: str, key: Key, condition: dict | None = None):

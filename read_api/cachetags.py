@@ -50,6 +50,8 @@ _COLLECTION_BY_PK = {
     schema.BANDS_UNREVIEWED_PK: BANDS,
     schema.GENRES_PK: GENRES,
     schema.ROLES_PK: ROLES,
+    schema.FESTIVAL_COUNTRIES_PK: FESTIVALS,  # a country's count: /api/festivals?country=
+    schema.BAND_COUNTRIES_PK: BANDS,  # /api/bands?country=
 }
 _RECORD_BY_PREFIX = {"FESTIVAL": festival, "BAND": band, "GENRE": genre, "ROLE": role}
 
@@ -84,6 +86,8 @@ _LIST_PATHS = {
     schema.BANDS_UNREVIEWED_PK: "/api/bands/unreviewed",
     schema.GENRES_PK: "/api/genres",
     schema.ROLES_PK: "/api/roles",
+    schema.FESTIVAL_COUNTRIES_PK: "/api/festivals",
+    schema.BAND_COUNTRIES_PK: "/api/bands",
 }
 _LISTING_PATHS = {schema.REVIEWED_GSI3PK: "/api/bands/reviewed", schema.UNREVIEWED_GSI3PK: "/api/bands/unreviewed"}
 _SUB_RESOURCE = {("FESTIVAL", "EDITIONS"): "editions", ("BAND", "FESTIVALS"): "festivals",

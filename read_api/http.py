@@ -236,10 +236,12 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def list_body(name: str, rows: list[str], count: int, next_cursor: str | None, **owner) -> str:
+def list_body(name: str, rows: list[str], count: int | None, next_cursor: str | None, **owner) -> str:
+    """A list answer; `count` None (a walk's page that does not know it exactly) leaves the field out."""
     head = "".join(f"{dumps(k)}:{dumps(v)}," for k, v in owner.items())
     tail = f',"nextCursor":{dumps(next_cursor)}' if next_cursor else ""
-    return f'{{{head}"{name}":[{",".join(rows)}],"count":{count}{tail}}}'
+    total = f',"count":{count}' if count is not None else ""
+    return f'{{{head}"{name}":[{",".join(rows)}]{total}{tail}}}'
 
 
 def redirect(request: Request, location_path: str, body: dict, tags: list[str]) -> Answer:

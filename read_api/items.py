@@ -40,6 +40,11 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       BANDS_UNREVIEWED_PK, GENRES_PK, ROLES_PK. Publishing writes these whenever the number
       of published festivals / bands / reviewed / unreviewed / genres / roles changes.
 
+  country_count_items(pk, counts, *, rev) -> list[SummaryItem]
+      pk: schema.FESTIVAL_COUNTRIES_PK or BAND_COUNTRIES_PK; counts = {ISO code: rows in that country}
+      -> one count per country with rows (GSI2 `<list>#COUNTRY#<CC>` / `#SUMMARY`, first in the
+      country's Query) and the partition's own `#SUMMARY` (their sum: the counts are complete).
+
 Row builders (pure dicts, for publishing to reuse): festival_row(detail), band_row(detail, festivals).
 Key helpers: keys_of(items), owned_partitions(kind, key).
 Empty optional text: every body goes through blank_to_null(), so "" is never served (null is).
@@ -132,6 +137,30 @@ def summary_item(pk: str, count: int, *, rev: int = 0, gsi3pk: str | None = None
                   schema.BANDS_UNREVIEWED_PK: schema.UNREVIEWED_GSI3PK}.get(pk)
     attrs = {"GSI3PK": gsi3pk, "GSI3SK": schema.SUMMARY} if gsi3pk else {}
     return _make(schema.SummaryItem, pk, schema.SUMMARY, {"count": int(count)}, rev=rev, count=int(count), **attrs)
+
+
+COUNTRY_COUNT_GSI2PK = {schema.FESTIVAL_COUNTRIES_PK: schema.country_festivals_gsi2pk,
+                        schema.BAND_COUNTRIES_PK: schema.country_bands_gsi2pk}
+
+
+def country_count_items(pk: str, counts: dict[str, int], *, rev: int = 0) -> list[Item]:
+    """The count of each country partition of a list (festival or band rows), and their complete-marker."""
+    gsi2pk = COUNTRY_COUNT_GSI2PK[pk]
+    built = [summary_item(pk, sum(counts.values()), rev=rev)]
+    for code, count in sorted(counts.items()):
+        if count > 0 and COUNTRY_CODE_RE.fullmatch(code):
+            built.append(_make(schema.SummaryItem, pk, schema.country_sk(code), {"count": int(count)}, rev=rev,
+                               count=int(count), GSI2PK=gsi2pk(code), GSI2SK=schema.SUMMARY))
+    return built
+
+
+def country_counts(records: Iterable[dict]) -> dict[str, int]:
+    """{ISO code: how many of `records` (festival or band snapshots) are in that country}."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if (code := country_code(record)) is not None:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 # --- festivals -------------------------------------------------------------------------------

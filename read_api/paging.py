@@ -17,11 +17,13 @@ page at 1 MB of items: a page that ends before `limit` rows answers the rows it 
 whole (genres, roles) take `default=None`: no `limit`, every row of one Query page (a list
 past 1 MB, thousands of rows, continues through its `nextCursor`).
 
-/api/festivals/upcoming walks GSI1 the same way: its cursor names the last row's GSI1SK;
-its count is exact whenever the page reaches the end of the list (the last page of a walk
-always does) and is otherwise the rows known so far (see `walk`). The filtered lists
-(country, dates, map box) walk their index alike; their cursors are signed for the list and
-its filters together, so a cursor never carries over to other filters.
+/api/festivals/upcoming walks GSI1 the same way: its cursor names the last row's GSI1SK. The
+filtered lists (country, dates, map box) walk their index alike; their cursors are signed for
+the list and its filters together, so a cursor never carries over to other filters. A walk
+answers `count` only when it is exact (see `walk`): a country's list from its count item,
+read on page 1 and carried by the cursor like every list's; a list of dates or of a map box
+(and /upcoming, whose window moves with the day, not with a publish) on the page whose
+Query reached the end of the list, and never a number it does not know.
 """
 
 import base64
@@ -55,7 +57,8 @@ class Cursor:
     after: str | None
     skip: int
     count: int | None
-    position: int | None = None  # /upcoming only: rows served before `after`
+    position: int | None = None  # walks only: rows served before `after`
+    total: int | None = None  # walks only: the exact count read on page 1 (None: not known)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ def encode(cursor: Cursor, partition: str, *, keys: tuple[bytes, ...] | None = N
     fields = {"a": cursor.after, "k": cursor.skip, "c": cursor.count}
     if cursor.position is not None:
         fields["p"] = cursor.position
+    if cursor.total is not None:
+        fields["t"] = cursor.total
     payload = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
     return f"{_b64(payload)}.{_b64(_mac(key, partition, payload))}"
 
@@ -110,7 +115,7 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
         raise bad from None
     if not isinstance(data, dict):
         raise bad
-    after, skip, count, position = data.get("a"), data.get("k"), data.get("c"), data.get("p")
+    after, skip, count, position, total = data.get("a"), data.get("k"), data.get("c"), data.get("p"), data.get("t")
     if after is not None and not (isinstance(after, str) and after.startswith(row_prefix)
                                   and key_re.fullmatch(after)):
         raise bad
@@ -120,7 +125,9 @@ def decode(text: str, partition: str, row_prefix: str, *, keys: tuple[bytes, ...
         raise bad
     if position is not None and (type(position) is not int or position < 0):
         raise bad
-    return Cursor(after, skip, count, position)
+    if total is not None and (type(total) is not int or total < 0):
+        raise bad
+    return Cursor(after, skip, count, position, total)
 
 
 def parse(request: Request, *, default: int | None, maximum: int, partition: str, row_prefix: str,
@@ -144,7 +151,7 @@ def parse(request: Request, *, default: int | None, maximum: int, partition: str
 @dataclass
 class Listing:
     rows: list[str]
-    count: int
+    count: int | None  # None (walks only): not known exactly on this page, left out of the answer
     next_cursor: str | None
     head: dict | None  # the first item when it is not a row (a summary, or an alias)
 
@@ -248,34 +255,42 @@ def upcoming(paging: Paging, partition: str) -> Listing:
     return walk(paging, partition, queries.upcoming_page, "GSI1SK")
 
 
-def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], queries.Page], position: str) -> Listing:
+def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], queries.Page], position: str, *,
+         summary: bool = False) -> Listing:
     """One page of an index walk (upcoming, date, country and map filters): one Query from the cursor's row on.
 
     `fetch(rows, after)` sends that one Query; `position` names the index sort key attribute
-    each row returns, which a cursor resumes after. The cursor carries the last served row's
-    position, the number of rows served up to it (`position`) and the count known so far. A
-    page's count is the larger of that count and the rows before the page plus every row this
-    Query returned: never less than the rows a walk has seen, and exact when the Query reached
-    the end of the list, which the last page of a walk always does. A filtered read can
-    evaluate a whole Limit of rows and keep none: its cursor then resumes after the last row
-    evaluated (a short or empty page with `nextCursor`, as DynamoDB pages a filter).
+    each row returns, which a cursor resumes after. With `summary`, the partition's first item
+    may be its count (index sort key `#SUMMARY`, as a country's festival or band rows have):
+    page 1 reads it and the cursor carries it (`total`), so every page of the walk answers the
+    exact count. Otherwise the count is known only when this page's Query reached the end of
+    the list (the last page of a walk always does): the rows served before the cursor
+    (`position`) plus every row it returned; on any other page `count` is None (left out),
+    never a lower bound dressed as a count. A filtered read can evaluate a whole Limit of rows
+    and keep none: its cursor then resumes after the last row evaluated (a short or empty page
+    with `nextCursor`, as DynamoDB pages a filter).
     """
     cursor = paging.cursor
     skip = paging.offset if cursor is None else cursor.skip
     before = 0 if cursor is None else (cursor.position or 0)
-    known = 0 if cursor is None else (cursor.count or 0)
+    count = None if cursor is None else cursor.total
     limit = paging.limit if paging.limit is not None else 0
-    page = fetch(skip + limit + 1, cursor.after if cursor else None)
+    head = summary and cursor is None
+    page = fetch(skip + limit + 1 + head, cursor.after if cursor else None)
     rows = page.items
+    if head and rows and rows[0][position]["S"] == SUMMARY:
+        count, rows = queries.number(rows[0], "count"), rows[1:]
+    total = count
+    if count is None and page.last_key is None:  # this Query reached the end of the list
+        count = before + len(rows)
     served = rows[skip:skip + limit]
-    count = before + len(rows) if page.last_key is None else max(known, before + len(rows))
     following = None
     if len(rows) > skip + limit or (page.last_key is not None and served):
-        following = Cursor(served[-1][position]["S"], 0, count, before + skip + len(served))
+        following = Cursor(served[-1][position]["S"], 0, None, before + skip + len(served), total)
     elif page.last_key is not None:
         if skip and rows:
             raise _beyond_page(skip, cursor is not None)
         # every row this page evaluated was filtered out: resume after them
-        following = Cursor(page.last_key[position]["S"], 0, count, before + skip)
+        following = Cursor(page.last_key[position]["S"], 0, None, before + skip, total)
     return Listing(rows=[item["body"]["S"] for item in served], count=count,
                    next_cursor=encode(following, partition) if following else None, head=None)

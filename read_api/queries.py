@@ -77,13 +77,14 @@ def _call(operation: str, function, *args, **kwargs) -> dict:
 
 
 DETAIL_ATTRIBUTES = ("kind", "body")  # a detail answer, or the alias it redirects with
+CALENDAR_ATTRIBUTES = ("published",)  # when the item was published: a calendar event's DTSTAMP
 LIST_ATTRIBUTES = ("SK", "kind", "body", "count")  # rows, and the #SUMMARY (count) or alias at a list's head
 
 
-def get(pk: str, sk: str) -> dict | None:
+def get(pk: str, sk: str, attributes: tuple[str, ...] = DETAIL_ATTRIBUTES) -> dict | None:
     """One GetItem of the attributes a detail answer needs; the raw attribute map or None."""
     return _call("GetItem", Item._get_connection().get_item, pk, range_key=sk,
-                 attributes_to_get=list(DETAIL_ATTRIBUTES)).get("Item")
+                 attributes_to_get=list(attributes)).get("Item")
 
 
 @dataclass
@@ -154,14 +155,16 @@ def upcoming_start_key(after: str) -> dict:
 
 
 def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, end: dt.date | None = None,
-                 index: str = "GSI1", partition: str = schema.UPCOMING_GSI1PK, box: Box | None = None) -> Page:
+                 index: str = "GSI1", partition: str = schema.UPCOMING_GSI1PK, box: Box | None = None,
+                 extra: tuple[str, ...] = ()) -> Page:
     """One Query page of upcoming rows (one per edition) whose dates overlap [start, end], by start date.
 
     Each bound is optional. Rows sort by <sortdate> (the start, or end − MAX_EDITION_DAYS for a
     longer edition), so the key condition is sortdate in [start − MAX_EDITION_DAYS, end] and the
     filter `ends ≥ start` drops the editions of that window that ended before `start`; with a map
     box the filter also holds the box. `index`/`partition`: GSI1 `UPCOMING` (every country) or
-    GSI2 `EDITIONS#COUNTRY#<CC>` (one country, sorted alike). DynamoDB's Limit counts rows before
+    GSI2 `EDITIONS#COUNTRY#<CC>` (one country, sorted alike); `extra`: attributes besides the
+    row's (a calendar's `published`). DynamoDB's Limit counts rows before
     the filter, so while the page may meet filtered-out rows it evaluates a slack beyond the page.
     """
     sort_key = getattr(Item, f"{index}SK")
@@ -188,7 +191,7 @@ def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, 
         partition, index=index, limit=rows + slack,
         start_after=edition_start_key(index, partition, after) if after else None,
         range_condition=key_condition, filter_condition=_all(conditions),
-        attributes=(f"{index}SK", "body"),
+        attributes=(f"{index}SK", "body", *extra),
     )
 
 
@@ -201,7 +204,8 @@ def festival_row_page(rows: int, after: str | None = None, *, country: str | Non
                       box: Box | None = None) -> Page:
     """One Query page of festival rows in a country (GSI2) or in a map box (GSI4), in the index's order.
 
-    A country partition holds exactly its rows (a box, if any, is a filter on them). A box alone
+    A country partition holds exactly its rows, after its count item (GSI2SK `#SUMMARY`, which
+    a box filters out: it has no coordinates); a box, if any, is a filter on them. A box alone
     reads GSI4's latitude band [south, north], every longitude, and filters on `lng`: one request
     whose cost is the band's rows (up to `rows` + MAP_SLACK of them), never the whole list.
     """
@@ -219,15 +223,15 @@ def festival_row_page(rows: int, after: str | None = None, *, country: str | Non
         key_condition = Item.GSI4SK.between(schema.latitude_key(box.south), schema.latitude_key(box.north) + "~")
     return query(partition, index=index, limit=rows + (MAP_SLACK if box else 0), start_after=start_key,
                  range_condition=key_condition, filter_condition=box.condition() if box else None,
-                 attributes=(f"{index}SK", "body"))
+                 attributes=(f"{index}SK", "body", "count"))  # count: a country's count item, first
 
 
 def band_row_page(rows: int, after: str | None, *, country: str) -> Page:
-    """One Query page of a country's band rows (GSI2 `BANDS#COUNTRY#<CC>`), by key."""
+    """One Query page of a country's band rows (GSI2 `BANDS#COUNTRY#<CC>`), by key; on page 1 its count item first."""
     partition = schema.country_bands_gsi2pk(country)
     start_key = None if after is None else {
         "GSI2PK": {"S": partition}, "GSI2SK": {"S": after}, "PK": {"S": schema.BANDS_PK}, "SK": {"S": after}}
-    return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body"))
+    return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body", "count"))
 
 
 def _all(conditions: list):

@@ -22,6 +22,9 @@ Every item carries:
   ends          upcoming rows only: the edition's last day (YYYY-MM-DD), filtered on
   lat, lng      festival rows and upcoming rows of a festival with coordinates: filtered on
                 by the map filter (`bbox`)
+  published     when publishing last wrote the item (UTC, `YYYY-MM-DDTHH:MM:SSZ`; the writer
+                stamps each put, and puts only changed items): a calendar event's DTSTAMP.
+                In no content hash.
 
 | kind              | PK                          | SK                          | GSI                                   | serves |
 |-------------------|-----------------------------|-----------------------------|---------------------------------------|--------|
@@ -48,6 +51,8 @@ Every item carries:
 | role              | ROLE#<key>                  | METADATA                    | -                                     | /api/roles/{key} |
 | role_row          | METADATA#ROLES              | ROLE#<key>                  | -                                     | /api/roles |
 | summary           | METADATA#ROLES              | #SUMMARY                    | -                                     | its count |
+| summary           | METADATA#FESTIVALS#COUNTRIES | COUNTRY#<CC> (and #SUMMARY) | GSI2: FESTIVALS#COUNTRY#<CC> / #SUMMARY | /api/festivals?country count |
+| summary           | METADATA#BANDS#COUNTRIES    | COUNTRY#<CC> (and #SUMMARY) | GSI2: BANDS#COUNTRY#<CC> / #SUMMARY    | /api/bands?country count |
 | summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
 | role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
 
@@ -65,7 +70,12 @@ and a date window are one key condition) and `BANDS#COUNTRY#<CC>` (band rows); <
 ISO 3166 code the catalog stores (`countryCode`), so a record without one is in no country
 partition (sparse). GSI4 holds only festival rows with coordinates, under one key, sorted by
 latitude (`<lat + 90, 000.00000>#<key>`): a map box is one Query of its latitude band with a
-filter on `lng`. GSI2PK was `LOCATION#<lower-case country name>` (read by no endpoint); a
+filter on `lng`. Each country partition of festival and band rows has a count: a summary item (one partition
+per list, `METADATA#FESTIVALS#COUNTRIES` / `METADATA#BANDS#COUNTRIES`, SK `COUNTRY#<CC>`) indexed
+at GSI2SK `#SUMMARY`, first in the country's Query as a collection's `#SUMMARY` is in its own;
+a country with no rows has none, and `#SUMMARY` of each of these partitions (the number of
+records with a country) marks the counts as complete, so publishing may count from them.
+GSI2PK was `LOCATION#<lower-case country name>` (read by no endpoint); a
 `republish` rewrites every festival row with the new value (their content hash changes).
 """
 
@@ -85,6 +95,8 @@ BANDS_REVIEWED_PK = "METADATA#BANDS#REVIEWED"
 BANDS_UNREVIEWED_PK = "METADATA#BANDS#UNREVIEWED"
 GENRES_PK = "METADATA#GENRES"
 ROLES_PK = "METADATA#ROLES"
+FESTIVAL_COUNTRIES_PK = "METADATA#FESTIVALS#COUNTRIES"  # the count of each country's festival rows (GSI2)
+BAND_COUNTRIES_PK = "METADATA#BANDS#COUNTRIES"  # the count of each country's band rows (GSI2)
 UPCOMING_GSI1PK = "UPCOMING"
 REVIEWED_GSI3PK = "BANDS#REVIEWED"
 UNREVIEWED_GSI3PK = "BANDS#UNREVIEWED"
@@ -130,6 +142,14 @@ def country_editions_gsi2pk(code: str) -> str:
 
 def country_bands_gsi2pk(code: str) -> str:
     return f"BANDS#COUNTRY#{code}"
+
+
+COUNTRY_PREFIX = "COUNTRY#"
+
+
+def country_sk(code: str) -> str:
+    """The SK of a country's count in FESTIVAL_COUNTRIES_PK / BAND_COUNTRIES_PK."""
+    return f"{COUNTRY_PREFIX}{code}"
 
 
 def latitude_key(lat: float) -> str:
@@ -283,6 +303,7 @@ class Item(Model):
     GSI4SK = UnicodeAttribute(null=True)
     lat = NumberAttribute(null=True)
     lng = NumberAttribute(null=True)
+    published = UnicodeAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()

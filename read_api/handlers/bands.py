@@ -22,12 +22,13 @@ def _band_list(request, reviewed: bool | None) -> Answer:
 
 
 def _country_bands(request, country: str) -> Answer:
-    """A country's band rows: one Query of GSI2 `BANDS#COUNTRY#<CC>`."""
+    """A country's band rows: one Query of GSI2 `BANDS#COUNTRY#<CC>`, its count item first (an exact count)."""
     mac_partition = f"bands?country={country}"
     page = paging.parse(request, default=LIST_DEFAULT, maximum=LIST_MAX,
                         partition=mac_partition, row_prefix=schema.BAND_ROW_PREFIX)
     listing = paging.walk(page, mac_partition,
-                          lambda rows, after: queries.band_row_page(rows, after, country=country), "GSI2SK")
+                          lambda rows, after: queries.band_row_page(rows, after, country=country), "GSI2SK",
+                          summary=True)
     return Answer(list_body("bands", listing.rows, listing.count, listing.next_cursor),
                   tags=[cachetags.BANDS], items=len(listing.rows))
 
@@ -90,15 +91,20 @@ def band_festivals(request, key):
 
 @router.route("/api/bands/{key}/calendar.ics", ttl=600)
 def band_calendar(request, key):
-    """The band's festival appearances as iCalendar: one Query of its /festivals partition (every row)."""
+    """The band's festival appearances as iCalendar: one Query page of its /festivals partition (every row).
+
+    A band plays a few hundred editions at most: far below the 1 MB one Query page reads.
+    """
     from .. import calendars  # here, not at import: see read_api.calendars
 
     key = key_param(key)
-    partition = schema.band_festivals_pk(key)
-    listing = paging.read(partition, paging.Paging(None, 0, None), row_prefix=schema.FESTIVAL_ROW_PREFIX)
-    if listing.head is None:
+    page = queries.query(schema.band_festivals_pk(key), attributes=(*queries.LIST_ATTRIBUTES,
+                                                                     *queries.CALENDAR_ATTRIBUTES))
+    if not page.items or page.items[0]["SK"]["S"] != schema.SUMMARY:  # the summary first: the band exists
         raise not_found(f"Band with key '{key}' not found", cachetags.band(key))
-    return Answer(calendars.band_calendar(key, listing.rows), tags=[cachetags.band(key)], items=len(listing.rows),
+    rows = [(item["body"]["S"], queries.text(item, "published")) for item in page.items
+            if item["SK"]["S"].startswith(schema.FESTIVAL_ROW_PREFIX)]
+    return Answer(calendars.band_calendar(key, rows), tags=[cachetags.band(key)], items=len(rows),
                   content_type=CALENDAR)
 
 

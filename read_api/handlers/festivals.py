@@ -47,6 +47,9 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
       with a country, key range on the dates, a map box as a filter;
     - no dates, a country: the festival rows of GSI2 `FESTIVALS#COUNTRY#<CC>` (a box filters them);
     - no dates, only a box: GSI4's latitude band, filtered on longitude.
+
+    `count` is exact on every page of a country's list (its count item); with dates, a box or
+    on /upcoming only on the page that reaches the end of the list, and left out before it.
     """
     canonical = urlencode([(name, value) for name, value in (
         ("country", country), ("from", start and start.isoformat()), ("to", end and end.isoformat()),
@@ -75,7 +78,9 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
         tags = [cachetags.FESTIVALS]
     page = paging.parse(request, default=default, maximum=maximum, partition=mac_partition,
                         row_prefix=row_prefix, key_re=key_re)
-    return paging.walk(page, mac_partition, fetch, position), tags
+    # A country's festival rows (no dates, no box) start with the country's count item: an exact count.
+    counted = position == "GSI2SK" and box is None
+    return paging.walk(page, mac_partition, fetch, position, summary=counted), tags
 
 
 @router.route("/api/festivals", ttl=600, params=PAGING + FILTERS)
@@ -115,8 +120,9 @@ def festival_upcoming_calendar(request):
     country = country_param(request)
     index, partition = ("GSI2", schema.country_editions_gsi2pk(country)) if country else \
         ("GSI1", schema.UPCOMING_GSI1PK)
-    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition)
-    rows = [item["body"]["S"] for item in page.items[:CALENDAR_MAX]]
+    page = queries.edition_page(CALENDAR_MAX, start=queries.today(), index=index, partition=partition,
+                                extra=queries.CALENDAR_ATTRIBUTES)
+    rows = [(item["body"]["S"], queries.text(item, "published")) for item in page.items[:CALENDAR_MAX]]
     name = f"Upcoming metal festivals ({country})" if country else "Upcoming metal festivals"
     return Answer(calendars.upcoming_calendar(rows, name), tags=[cachetags.UPCOMING], items=len(rows),
                   content_type=CALENDAR)
@@ -145,13 +151,14 @@ def festival_calendar(request, key):
     from .. import calendars  # here, not at import: see read_api.calendars
 
     key = key_param(key)
-    item = queries.get(schema.festival_pk(key), schema.METADATA)
+    item = queries.get(schema.festival_pk(key), schema.METADATA, (*queries.DETAIL_ATTRIBUTES,
+                                                                   *queries.CALENDAR_ATTRIBUTES))
     if item is None:
         raise not_found(f"Festival with key '{key}' not found", cachetags.festival(key))
     if item["kind"]["S"] == schema.Kind.FESTIVAL_ALIAS:
         return _moved(request, key, item, "/calendar.ics")
     detail = json.loads(item["body"]["S"])
-    return Answer(calendars.festival_calendar(detail), tags=[cachetags.festival(key)],
+    return Answer(calendars.festival_calendar(detail, queries.text(item, "published")), tags=[cachetags.festival(key)],
                   items=len(detail.get("editions") or []), content_type=CALENDAR)
 
 

@@ -5,6 +5,7 @@ filters, redirects and 404s — differs from what the read tier now returns.
 """
 
 import itertools
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -224,6 +225,24 @@ def test_no_cached_answer_is_stale_after_any_publish(emulator, steps):
         changed = [url for url in urls if comparable(*_origin_answer(url)) != before[url]]
         missing = [url for url in changed if not any(_covers(path, url) for path in recorded)]
         assert missing == [], f"changed answers not listed after {edit.__name__}({index}): {missing}"
+        assert_country_counts_exact()
+
+
+COUNTRIES = ("DE", "FR", "SE", "GB", "US", "NO")
+
+
+def assert_country_counts_exact():
+    """Issue 12.5: each country's count (an item publishing keeps) equals its rows, on page 1 and on the next."""
+    for path, rows_name in (("/api/festivals", "festivals"), ("/api/bands", "bands")):
+        for code in COUNTRIES:
+            status, _, body = origin(f"{path}?country={code}&limit=500")
+            whole = json.loads(body)
+            assert status == 200 and "nextCursor" not in whole
+            assert whole["count"] == len(whole[rows_name]), f"{path}?country={code}: {whole}"
+            if whole["count"] > 1:
+                first = json.loads(origin(f"{path}?country={code}&limit=1")[2])
+                second = json.loads(origin(f"{path}?country={code}&limit=1&cursor={first['nextCursor']}")[2])
+                assert first["count"] == second["count"] == whole["count"]
 
 
 def _origin_answer(url):

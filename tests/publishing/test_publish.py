@@ -1,6 +1,7 @@
 """Incremental publishing against DynamoDB Local: exactly the items that embed a change, and nothing else."""
 
 import json
+import re
 
 import pytest
 
@@ -83,6 +84,24 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
         "/api/roles/guitar/members", "/api/roles/vocals/members",
     ])
     assert_table_is_what_republish_builds()
+
+
+def test_each_put_is_stamped_with_its_publish_time_and_unchanged_items_keep_theirs(publish_table, monkeypatch):
+    """`published` (a calendar's DTSTAMP) is when an item's content last changed: the writer puts only changes."""
+    from publishing import writer
+
+    world = published_world()
+    drain_ok()
+    before = publish_table.dump()
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", item["published"]["S"]) for item in before.values())
+    monkeypatch.setattr(writer, "published_now", lambda: "2099-01-02T03:04:05Z")
+    edit(world.metallica, name="Metallica (US)")
+    drain_ok()
+    after = publish_table.dump()
+    changed = {k for k, item in after.items() if k not in before or item["content_hash"] != before[k]["content_hash"]}
+    assert ("BAND#metallica", "METADATA") in changed
+    assert {after[k]["published"]["S"] for k in changed} == {"2099-01-02T03:04:05Z"}
+    assert all(after[k]["published"] == before[k]["published"] for k in after.keys() - changed)
 
 
 def test_an_unchanged_reapproval_writes_nothing(publish_table):

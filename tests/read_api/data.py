@@ -130,7 +130,9 @@ def band_festivals(band_key: str) -> list[dict]:
                 if entry["key"] == band_key:
                     rows.append({
                         "festivalKey": fkey, "festivalName": detail["festival"]["name"],
-                        "location": detail["festival"]["location"], "year": edition["year"],
+                        "location": detail["festival"]["location"],
+                        "coordinates": detail["festival"]["coordinates"], "website": detail["festival"]["website"],
+                        "year": edition["year"],
                         "dates": edition["dates"], "size": entry["size"], "status": edition["status"],
                     })
     return rows
@@ -175,6 +177,9 @@ def all_items() -> list:
         items.summary_item(schema.GENRES_PK, len(GENRES)),
         items.summary_item(schema.ROLES_PK, len(ROLES)),
     ]
+    built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
+                                       items.country_counts(d["festival"] for d in FESTIVALS.values()))
+    built += items.country_count_items(schema.BAND_COUNTRIES_PK, items.country_counts(d["band"] for d in BANDS.values()))
     return built
 
 

@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from icalendar import Calendar
+from icalendar import Calendar, Event
 
 from read_api import calendars, http
 
@@ -86,8 +86,11 @@ def test_a_band_calendar_uses_the_same_uids_as_the_festival_calendars(seeded, ap
     assert set(found) == expected
     wacken = events(parse(api("/api/festivals/wacken/calendar.ics").body))
     shared = found["wacken-2025@metalfests"]
-    assert shared.decoded("DTSTART") == wacken["wacken-2025@metalfests"].decoded("DTSTART")
-    assert str(shared["SUMMARY"]) == str(wacken["wacken-2025@metalfests"]["SUMMARY"])
+    for name in ("DTSTART", "DTEND", "SUMMARY", "LOCATION", "URL", "STATUS"):
+        assert shared.decoded(name) == wacken["wacken-2025@metalfests"].decoded(name), name
+    # GEO and URL as in the festival's calendar: the band's festival rows carry them
+    assert (shared["GEO"].latitude, shared["GEO"].longitude) == (54.0214, 9.3769)
+    assert str(shared["URL"]) == "https://wacken.example.com"
 
 
 def test_upcoming_calendar_in_start_order_and_by_country(seeded, api, dynamo_calls):
@@ -147,3 +150,66 @@ def test_text_is_escaped_and_long_lines_folded():
     assert str(event["STATUS"]) == "CANCELLED"
     assert event.decoded("DTEND") == dt.date(2027, 1, 2)  # exclusive, across the year's end
     assert (event["GEO"].latitude, event["GEO"].longitude) == (-33.5, 151.25)
+
+
+def test_dtstamp_is_when_the_item_was_published_so_the_answer_stays_the_same(seeded, api, monkeypatch):
+    """DTSTAMP and LAST-MODIFIED come from the item's `published` (the writer stamps each put), not the request."""
+    from read_api import items, queries
+
+    festival, = [i for i in items.festival_items(data.FESTIVALS["graspop"], rev=1) if i.SK == "METADATA"]
+    festival.published = "2026-05-04T03:02:01Z"
+    data.write([festival])
+    try:
+        first = api("/api/festivals/graspop/calendar.ics")
+        (event,) = parse(first.body).walk("VEVENT")
+        assert event.decoded("DTSTAMP") == dt.datetime(2026, 5, 4, 3, 2, 1, tzinfo=dt.UTC)
+        assert event.decoded("LAST-MODIFIED") == event.decoded("DTSTAMP")
+        monkeypatch.setattr(queries, "today", lambda: data.TODAY + dt.timedelta(days=3))  # days later, same item
+        later = api("/api/festivals/graspop/calendar.ics")
+        assert later.body == first.body and later.header("ETag") == first.header("ETag")
+    finally:
+        data.write([i for i in items.festival_items(data.FESTIVALS["graspop"], rev=1) if i.SK == "METADATA"])
+
+
+def _library_event(*, festival_key, festival_name, year, dates, published, location=None, coordinates=None,
+                   website=None, status=None, description=None):
+    """The same event built property by property with the icalendar library: the reference the lines must match."""
+    event = Event()
+    when = dt.datetime.strptime(calendars.stamp(published), "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+    event.add("uid", calendars.uid(festival_key, year))
+    event.add("dtstamp", when)
+    event.add("last-modified", when)
+    event.add("summary", f"{festival_name} {int(year)}")
+    event.add("dtstart", dt.date.fromisoformat(dates["start"]))
+    event.add("dtend", dt.date.fromisoformat(dates["end"]) + dt.timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    if location:
+        event.add("location", location)
+    if coordinates:
+        event.add("geo", (float(coordinates["lat"]), float(coordinates["lng"])))
+    if website:
+        event.add("url", website)
+    if status in calendars.STATUS:
+        event.add("status", calendars.STATUS[status])
+    if description:
+        event.add("description", description)
+    return event
+
+
+@pytest.mark.parametrize("name,location", [
+    ("Hellfest", "Clisson, France"),
+    ('Rock; Roll, "Metal" \\ Fest\nNight\r\nAfter\tparty ' + "é" * 60, "Town, Land; Region " + "ø€" * 40),
+    ("x" * 74, "🤘" * 30),  # folds exactly at the boundary; four-octet characters are never split
+])
+def test_the_direct_lines_parse_back_to_what_the_library_builds(name, location):
+    fields = {"festival_key": "odd-fest", "festival_name": name, "year": 2027,
+              "dates": {"start": "2027-06-18", "end": "2027-06-21"}, "published": "2026-11-30T23:59:59Z",
+              "location": location, "coordinates": {"lat": -33.865, "lng": 151.2094},
+              "website": "https://odd.example.com/a?b=c;d,e", "status": "confirmed", "description": "Lineup: AC, DC"}
+    text = calendars._feed("Feed", [calendars._event(**fields)])
+    check_rfc_5545(text)
+    (ours,) = Calendar.from_ical(text).walk("VEVENT")
+    reference = Event.from_ical(_library_event(**fields).to_ical())
+    assert sorted(ours) == sorted(reference)
+    for prop in reference:
+        assert ours.decoded(prop) == reference.decoded(prop), prop

@@ -1,7 +1,8 @@
 """Lists past DynamoDB's 1 MB Query page (issue 12.5), on DynamoDB Local with enough data to cross it.
 
-1,400 band rows of about 2.7 KB (about 380 to a 1 MB page) and 3,000 upcoming editions of
-about 2 KB, written with the item builders. Each GET is one DynamoDB request; a walk by
+1,400 band rows of about 2.7 KB (about 380 to a 1 MB page), 3,000 upcoming editions of
+about 2 KB and 1,000 festival rows of about 1.8 KB, all in one country, written with the item
+builders (with the country counts publishing keeps). Each GET is one DynamoDB request; a walk by
 cursor answers every row exactly once, never an empty page; an offset whose rows lie past
 the page is a 400 that points at the cursor.
 """
@@ -18,18 +19,21 @@ pytestmark = [pytest.mark.dynamodb, pytest.mark.slow]
 
 BANDS = 1_400
 UPCOMING = 3_000
+FESTIVAL_ROWS = 1_000  # festivals whose row (/api/festivals?country=NO) is written too: past one 1 MB page
 ENDED_IN_WINDOW = 150  # editions that ended in the last 31 days: in GSI1's window, dropped by the filter
 LONG = "x" * 2_400
 
 
 def _band(n: int) -> dict:
-    return {"band": {"key": f"b-{n:05d}", "name": f"Band {n}", "country": "Norway", "genreKeys": [],
+    return {"band": {"key": f"b-{n:05d}", "name": f"Band {n}", "country": "Norway", "countryCode": "NO",
+                     "genreKeys": [],
                      "logo": f"https://cdn.example.com/{n}/{LONG}", "members": [], "reviewed": n % 3 == 0},
             "genres": [], "roles": []}
 
 
 def _festival(key: str, start: dt.date, end: dt.date) -> dict:
-    return {"festival": {"key": key, "name": key.upper(), "location": "Oslo, Norway", "coordinates": None,
+    return {"festival": {"key": key, "name": key.upper(), "location": "Oslo, Norway", "countryCode": "NO",
+                         "coordinates": None,
                          "website": None, "poster": f"https://cdn.example.com/{key}/{LONG[:1_600]}",
                          "description": None},
             "editions": [{"year": start.year, "dates": {"start": start.isoformat(), "end": end.isoformat()},
@@ -54,8 +58,11 @@ def large(dynamodb_table_session):
                 for n in range(UPCOMING)]
     editions += [(f"e-{n:05d}", today - dt.timedelta(days=20), today - dt.timedelta(days=1 + n % 10))
                  for n in range(ENDED_IN_WINDOW)]
-    for key, start, end in editions:
-        built += [i for i in items.festival_items(_festival(key, start, end)) if isinstance(i, schema.UpcomingItem)]
+    for n, (key, start, end) in enumerate(editions):
+        kinds = (schema.UpcomingItem, schema.FestivalRowItem) if n < FESTIVAL_ROWS else schema.UpcomingItem
+        built += [i for i in items.festival_items(_festival(key, start, end)) if isinstance(i, kinds)]
+    built += items.country_count_items(schema.BAND_COUNTRIES_PK, {"NO": BANDS})
+    built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK, {"NO": FESTIVAL_ROWS})
     data.write(built)
     yield
     empty_table(dynamodb_table_session)
@@ -108,9 +115,32 @@ def test_upcoming_walk_past_1_mb(large, api):
     starts = [r["latestEdition"]["dates"]["start"] for r in rows]
     assert starts == sorted(starts)
     assert pages[-1]["count"] == UPCOMING  # the walk's last page knows the exact count
-    assert all(p["count"] <= UPCOMING for p in pages)
-    assert [p["count"] for p in pages] == sorted(p["count"] for p in pages)
+    assert all("count" not in p for p in pages[:-1])  # before it: absent, never a number it does not know
     assert len(pages) >= UPCOMING // 100  # about 2 KB rows: at most one page of 100 fits each Query
+
+
+@pytest.mark.parametrize("path,query,expected", [
+    ("/api/festivals/upcoming", {"country": "NO", "limit": "100"}, UPCOMING),
+    ("/api/festivals/upcoming", {"from": "2000-01-01", "limit": "100"}, UPCOMING),
+    ("/api/festivals", {"from": "2000-01-01", "limit": "500"}, UPCOMING + ENDED_IN_WINDOW),
+])
+def test_date_walks_past_1_mb_count_only_when_exact(large, api, path, query, expected):
+    rows, pages = _walk(api, path, query)
+    keys = [(r["festivalKey"], r["latestEdition"]["year"]) for r in rows]
+    assert len(keys) == len(set(keys)) == expected
+    assert pages[-1]["count"] == expected
+    assert all("count" not in p for p in pages[:-1])
+
+
+@pytest.mark.parametrize("path,key,expected", [
+    ("/api/bands", "key", [f"b-{n:05d}" for n in range(BANDS)]),
+    ("/api/festivals", "festivalKey", sorted(f"f-{n:05d}" for n in range(FESTIVAL_ROWS))),
+])
+def test_country_walks_past_1_mb_have_the_exact_count_on_every_page(large, api, path, key, expected):
+    rows, pages = _walk(api, path, {"country": "NO", "limit": "500"})
+    assert [r[key] for r in rows] == expected  # each row exactly once, in key order
+    assert len(pages) > 2 and all(p["count"] == len(expected) for p in pages)  # the country's count, every page
+    assert any(len(p[path.rsplit("/", 1)[1]]) < 500 and "nextCursor" in p for p in pages)  # a 1 MB page ended first
 
 
 def test_lists_project_only_what_they_answer(large, api, dynamo_calls):
