@@ -227,6 +227,11 @@ class Writer:
         """Hash and rev of every public item (the fence is publishing's own, not a public item)."""
         return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] != FENCE_PK}
 
+    def scan_pages(self):
+        """`scan`, a page at a time: lists of (key, Stored) (a full rebuild spills them to disk)."""
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table, **_PROJECTION):
+            yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] != FENCE_PK]
+
     def dump(self) -> dict[Key, dict]:
         """Every public item, whole (tests compare tables with it)."""
         return {_key(a): a for a in self._items("scan") if a["PK"]["S"] != FENCE_PK}
