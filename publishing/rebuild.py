@@ -251,14 +251,10 @@ def stored_of(spill: StoredSpill, entity: Entity, lists: ListPartitions) -> dict
 def band_list_rows(catalog, key: str, *, rev: int) -> list:
     """A band's rows in its genres' and roles' lists (the lists' own items are their genre's and role's)."""
     detail = catalog.band_detail(key)
-    built = []
     row = catalog.band_row(key)
-    for genre in detail["band"]["genreKeys"]:
-        built += [i for i in builders.genre_items(catalog.genres[genre], [row], rev=rev, count=0)
-                  if i.PK == schema.genre_bands_pk(genre) and i.SK != schema.SUMMARY]
+    built = [builders.genre_band_item(genre, row, rev=rev) for genre in detail["band"]["genreKeys"]]
     for role in dict.fromkeys(r for m in detail["band"]["members"] for r in m["roleKeys"]):
-        built += [i for i in builders.role_items(catalog.roles[role], catalog._member_rows(role, key), rev=rev, count=0)
-                  if i.PK == schema.role_members_pk(role) and i.SK != schema.SUMMARY]
+        built += [builders.role_member_item(role, member, rev=rev) for member in catalog._member_rows(role, key)]
     return built
 
 

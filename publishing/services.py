@@ -13,7 +13,7 @@ from catalog.snapshots import build_snapshot
 
 from . import cdn, conf, invalidation
 from .models import PublishTask
-from .projector import BAND, COLLECTIONS, GENRE, ROLE, Entity, KeySet, PublicCatalog, entities_for_task
+from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, ROLE, Entity, KeySet, PublicCatalog, entities_for_task
 from .scoped import ScopedCatalog
 from .writer import (
     TRANSACT_MAX,
@@ -24,6 +24,7 @@ from .writer import (
     Writer,
     delete_operation,
     put_operation,
+    serialise,
 )
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token:
 def _planned(built: list, stored: dict, *, rev=None):
     """(plan, serialised puts, None) for items built against what is stored, or a reason they cannot be written."""
     plan = Writer.plan(built, stored, rev=rev)
-    serialised = [item.serialize() for item in plan.puts]
+    serialised = [serialise(item) for item in plan.puts]
     too_large = Writer.oversized(serialised)
     if too_large:
         (pk, sk), size = too_large[0]
@@ -252,7 +253,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 catalog = ScopedCatalog()
                 catalog.stored = {}
                 for record in chunk:
-                    if record.snapshot is not None:
+                    if record.snapshot is not None and record.entity.kind != FESTIVAL:
                         catalog._add(record.entity.kind, record.pk, record.snapshot)
                 catalog.find_appearances([r.entity.key for r in chunk if r.entity.kind == BAND])
                 held = 0
@@ -263,6 +264,12 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     try:
                         if entity.kind in (GENRE, ROLE):
                             built = rebuild.list_owner_items(catalog, entity, spill, rev=token)
+                        elif entity.kind == FESTIVAL:  # its lineups' bands are loaded for it alone
+                            alone = ScopedCatalog()
+                            if record.snapshot is not None:
+                                alone._add(FESTIVAL, record.pk, record.snapshot)
+                            built = alone.entity_items(entity, rev=token)
+                            report.most_snapshots = max(report.most_snapshots, _loaded(alone))
                         else:
                             built = catalog.entity_items(entity, rev=token)
                         if entity.kind == BAND:
