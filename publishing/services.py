@@ -175,13 +175,19 @@ class RepublishReport:
     invalidation_items: list[str] = field(default_factory=list)
     changed_paths: list[str] = field(default_factory=list)
     changed_tags: set[str] = field(default_factory=set)  # of the items written and deleted
-    put_keys: list = field(default_factory=list)  # a dry run's only (the command lists some)
+    put_keys: list = field(default_factory=list)  # a dry run's first KEYS_KEPT (the command lists some)
     delete_keys: list = field(default_factory=list)
     most_snapshots: int = 0  # the most snapshots one chunk loaded (memory: bounded by the chunk, not the catalog)
     most_items: int = 0  # the most items one chunk built
     failures: dict = field(default_factory=dict)  # Entity → why it was not published (the rest was)
     complete: bool = True  # False: a checkpointed rebuild ran out of time; the next run resumes it
     resumed_after: str = ""
+
+    KEYS_KEPT = 1000
+
+    def keep_keys(self, puts, deletes) -> None:
+        self.put_keys += puts[: max(self.KEYS_KEPT - len(self.put_keys), 0)]
+        self.delete_keys += deletes[: max(self.KEYS_KEPT - len(self.delete_keys), 0)]
 
     @property
     def failed(self) -> list[str]:
@@ -295,8 +301,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     report.changed_tags |= cachetags.for_items([*puts, *plan.deletes])
                     answers |= invalidation.answers_for_changes(plan.puts, plan.deletes, stored)
                     if dry_run:
-                        report.put_keys += puts
-                        report.delete_keys += plan.deletes
+                        report.keep_keys(puts, plan.deletes)
                     send(serialised, plan.deletes)
                     if progress is not None:
                         progress(done, total)
@@ -315,7 +320,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     report.changed_tags |= cachetags.for_items(keys)
                     answers |= invalidation.answers_for_changes([], keys, dict(page))
                     if dry_run:
-                        report.delete_keys += keys
+                        report.keep_keys([], keys)
                     send([], keys)
                     keeper.tick()
             report.changed_paths = sorted(answers)
