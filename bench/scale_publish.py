@@ -298,8 +298,9 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(times: list[int]) -> list[dict]:
-    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit."""
+def measure(times: list[int], *, republish_only: bool = False) -> list[dict]:
+    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit
+    (`republish_only`: the republish and the bare loop alone)."""
     from devtools.dynamodb_local import DynamoDBLocal
 
     rows = []
@@ -315,34 +316,19 @@ def measure(times: list[int]) -> list[dict]:
                                                                   server.endpoint)})
                 print(json.dumps(rows[-1]), file=sys.stderr)
                 continue
+            if republish_only:
+                row = {"times": n, "republish": _run_phase("republish", n, drained, f"ScaleRepublish{n}",
+                                                            server.endpoint),
+                       "bare": _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)}
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+                continue
             row = {"times": n, "drain": _run_phase("drain", n, drained, f"ScaleDrain{n}", server.endpoint)}
             row["republish"] = _run_phase("republish", n, drained, f"ScaleRepublish{n}", server.endpoint)
             row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
             edited = scratch / f"x{n}-edit.sqlite3"
             shutil.copyfile(drained, edited)
             row["edit"] = _run_phase("edit", n, edited, f"ScaleDrain{n}", server.endpoint)
-            rows.append(row)
-            print(json.dumps(row), file=sys.stderr)
-    finally:
-        server.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
-    return rows
-
-
-def measure_republish(times: list[int]) -> list[dict]:
-    """Per scale, in processes of their own: a full republish into an empty table, and the bare
-    BatchWriteItem loop over the same items (`bare`), on one DynamoDB Local."""
-    from devtools.dynamodb_local import DynamoDBLocal
-
-    rows = []
-    server = DynamoDBLocal().start()
-    scratch = Path(tempfile.mkdtemp(prefix="bench-scale-republish-"))
-    try:
-        for n in times:
-            database = scratch / f"x{n}.sqlite3"
-            shutil.copyfile(build_catalog(n), database)
-            row = {"times": n, "republish": _run_phase("republish", n, database, f"ScaleRepublish{n}", server.endpoint),
-                   "bare": _run_phase("bare", n, database, f"ScaleBare{n}", server.endpoint)}
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     finally:
@@ -409,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_phase(argv[1], argv[2])))
         return 0
     if argv[:1] == ["--republish"]:
-        rows = measure_republish([int(a) for a in argv[1:]] or [1, 10])
+        rows = measure([int(a) for a in argv[1:]] or [1, 10], republish_only=True)
         print(f"Full republish into an empty table at scale ({LEGACY.name} ×N, DynamoDB Local, SQLite; one run):\n")
         print(republish_table(rows))
         return 0

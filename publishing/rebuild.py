@@ -248,6 +248,26 @@ def stored_of(spill: StoredSpill, entity: Entity, lists: ListPartitions) -> dict
     return found
 
 
+def festival_group(chunk: list[Record], first: str, size: int) -> dict:
+    """A catalog for the festivals of `chunk` from `first` on, `size // 10` of them (at least one), their
+    editions and lineup bands loaded together: {festival key: that catalog}. A chunk's festivals are
+    loaded a group at a time, so the lineup bands held stay few whatever the chunk's size."""
+    from .scoped import ScopedCatalog
+
+    festivals = [r for r in chunk if r.entity.kind == FESTIVAL]
+    start = next(i for i, r in enumerate(festivals) if r.entity.key == first)
+    group = festivals[start:start + max(size // 10, 1)]
+    catalog = ScopedCatalog()
+    catalog.stored = {}
+    for record in group:
+        if record.snapshot is not None:
+            catalog._add(FESTIVAL, record.pk, record.snapshot)
+    catalog._load_editions()
+    catalog.prefetch(BAND, [e.get("key") for key in catalog.editions for ed in catalog.editions[key]
+                            for e in ed.get("bands") or []])
+    return dict.fromkeys((r.entity.key for r in group), catalog)
+
+
 def band_list_rows(catalog, key: str, *, rev: int) -> list:
     """A band's rows in its genres' and roles' lists (the lists' own items are their genre's and role's)."""
     detail = catalog.band_detail(key)

@@ -16,6 +16,7 @@ from .models import PublishTask
 from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, ROLE, Entity, KeySet, PublicCatalog, entities_for_task
 from .scoped import ScopedCatalog
 from .writer import (
+    ITEM_MAX_BYTES,
     TRANSACT_MAX,
     TRANSACT_MAX_BYTES,
     FenceAhead,
@@ -23,6 +24,7 @@ from .writer import (
     Prefix,
     Writer,
     delete_operation,
+    item_size,
     put_operation,
     serialise,
 )
@@ -92,14 +94,15 @@ def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token:
 
 
 def _planned(built: list, stored: dict, *, rev=None):
-    """(plan, serialised puts, None) for items built against what is stored, or a reason they cannot be written."""
+    """(plan, [(serialised put, its size)], None) for items built against what is stored, or a reason they
+    cannot be written."""
     plan = Writer.plan(built, stored, rev=rev)
-    serialised = [serialise(item) for item in plan.puts]
-    too_large = Writer.oversized(serialised)
+    serialised = [(attrs, item_size(attrs)) for attrs in map(serialise, plan.puts)]  # sized once
+    too_large = [(item, size) for item, size in serialised if size > ITEM_MAX_BYTES]
     if too_large:
-        (pk, sk), size = too_large[0]
-        return None, None, (f"item {pk} / {sk} would be {size / 1024:,.0f} KB, above DynamoDB's 400 KB item "
-                            "limit (shorten the record's text)")
+        attrs, size = too_large[0]
+        return None, None, (f"item {attrs['PK']['S']} / {attrs['SK']['S']} would be {size / 1024:,.0f} KB, above "
+                            "DynamoDB's 400 KB item limit (shorten the record's text)")
     return plan, serialised, None
 
 
@@ -251,7 +254,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     pipeline.put(serialised)
                     pipeline.delete(deletes)
                 elif not dry_run:
-                    spill.hold("put", [json.dumps(attrs) for attrs in serialised])
+                    spill.hold("put", [json.dumps(put) for put in serialised])
                     spill.hold("delete", [json.dumps(key) for key in deletes])
 
             for chunk in rebuild.chunks(rebuild.records(size, resume_after), size):
@@ -262,7 +265,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     if record.snapshot is not None and record.entity.kind != FESTIVAL:
                         catalog._add(record.entity.kind, record.pk, record.snapshot)
                 catalog.find_appearances([r.entity.key for r in chunk if r.entity.kind == BAND])
-                held = 0
+                held, festivals = 0, {}
                 for record in chunk:
                     keeper.tick()
                     entity = record.entity
@@ -270,12 +273,11 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     try:
                         if entity.kind in (GENRE, ROLE):
                             built = rebuild.list_owner_items(catalog, entity, spill, rev=token)
-                        elif entity.kind == FESTIVAL:  # its lineups' bands are loaded for it alone
-                            alone = ScopedCatalog()
-                            if record.snapshot is not None:
-                                alone._add(FESTIVAL, record.pk, record.snapshot)
-                            built = alone.entity_items(entity, rev=token)
-                            report.most_snapshots = max(report.most_snapshots, _loaded(alone))
+                        elif entity.kind == FESTIVAL:  # its lineups' bands are loaded with its group's alone
+                            if entity.key not in festivals:
+                                festivals = rebuild.festival_group(chunk, entity.key, size)
+                            built = festivals[entity.key].entity_items(entity, rev=token)
+                            report.most_snapshots = max(report.most_snapshots, _loaded(festivals[entity.key]))
                         else:
                             built = catalog.entity_items(entity, rev=token)
                         if entity.kind == BAND:
@@ -328,7 +330,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 before_write(report)
                 for page in spill.held():
                     keeper.tick()
-                    pipeline.put([json.loads(data) for action, data in page if action == "put"])
+                    pipeline.put([tuple(json.loads(data)) for action, data in page if action == "put"])
                     pipeline.delete([tuple(json.loads(data)) for action, data in page if action == "delete"])
             keeper.tick()
         report.delete_keys.sort()
@@ -537,7 +539,8 @@ class BatchPipeline:
             self.buffer_bytes += operation[3]
 
     def put(self, serialised) -> None:
-        self._add([put_operation(self.writer.table, attrs) for attrs in serialised])
+        """Put each (serialised item, its size)."""
+        self._add([put_operation(self.writer.table, attrs, size=size) for attrs, size in serialised])
 
     def delete(self, keys) -> None:
         self._add([delete_operation(self.writer.table, key) for key in keys])

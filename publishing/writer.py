@@ -10,7 +10,7 @@ of an older one can commit — whatever it had in flight, however late it arrive
 - `write_fenced` (republish and the bulk drain, one call per writer stream): the same
   transactions without per-item conditions, up to 99 writes and 3.5 MB each.
 Both skip items whose `content_hash` equals what is stored. An item above DynamoDB's 400 KB
-limit is never sent: `oversized` names it, and the caller reports its record.
+limit is never sent: the caller measures each (`item_size`) and reports its record.
 """
 
 import os
@@ -331,11 +331,6 @@ class Writer:
             else:
                 plan.deletes.append(key)
         return plan
-
-    @staticmethod
-    def oversized(serialised) -> list[tuple[Key, int]]:
-        """(key, size) of every serialised item above DynamoDB's 400 KB item limit."""
-        return [(_key(attrs), size) for attrs in serialised if (size := item_size(attrs)) > ITEM_MAX_BYTES]
 
     # --- writing --------------------------------------------------------------------------------
     def write_conditional(self, plan: Plan, *, rev: int, alive=None) -> WriteResult:
