@@ -12,6 +12,7 @@ import is the slow part: a catalog is built once per export and reused). Then, o
 
     python -m bench.scale_publish            # ×1 and ×10
     python -m bench.scale_publish 1 10 100   # any scales
+    python -m bench.scale_publish --republish 1 10 20   # the republish alone: rate and peak memory per scale
 
 `measure(times)` returns the rows; `main()` prints them as a table.
 """
@@ -224,9 +225,11 @@ def _phase(name: str, table: str) -> dict:
         _use_table(table)
         from publishing.models import Invalidation
 
+        base = _peak_rss_mb()  # Django, the catalog's connection and DynamoDB's client: before any projection
         report, wall, cpu = _timed(republish)
         sent = Invalidation.objects.order_by("-id").first()
-        return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(),
+        return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(), "base_mb": base,
+                "most_snapshots": getattr(report, "most_snapshots", None), "most_items": getattr(report, "most_items", None),
                 "invalidation_items": len(report.invalidation_items), "invalidation_sent": len(sent.items) if sent else 0}
     if name == "projection":  # a dry-run republish: everything projected and compared, nothing written
         from publishing.services import republish
@@ -295,8 +298,9 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(times: list[int]) -> list[dict]:
-    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit."""
+def measure(times: list[int], *, republish_only: bool = False) -> list[dict]:
+    """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit
+    (`republish_only`: the republish and the bare loop alone)."""
     from devtools.dynamodb_local import DynamoDBLocal
 
     rows = []
@@ -312,6 +316,13 @@ def measure(times: list[int]) -> list[dict]:
                                                                   server.endpoint)})
                 print(json.dumps(rows[-1]), file=sys.stderr)
                 continue
+            if republish_only:
+                row = {"times": n, "republish": _run_phase("republish", n, drained, f"ScaleRepublish{n}",
+                                                            server.endpoint),
+                       "bare": _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)}
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+                continue
             row = {"times": n, "drain": _run_phase("drain", n, drained, f"ScaleDrain{n}", server.endpoint)}
             row["republish"] = _run_phase("republish", n, drained, f"ScaleRepublish{n}", server.endpoint)
             row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
@@ -324,6 +335,20 @@ def measure(times: list[int]) -> list[dict]:
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     return rows
+
+
+def republish_table(rows: list[dict]) -> str:
+    lines = ["| scale | items | republish wall / CPU | rate / bare BatchWriteItem loop | bare fenced transactions "
+             "/ bare loop | peak RSS (before the republish) | most snapshots / items one chunk held |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        rep, bare = r["republish"], r["bare"]
+        rate, bare_rate = rep["items"] / rep["wall"], bare["items"] / bare["wall"]
+        lines.append(f"| ×{r['times']} | {rep['items']} | {rep['wall']:.1f} s / {rep['cpu']:.1f} s | "
+                     f"{rate:.0f} / {bare_rate:.0f} items/s = {rate / bare_rate:.2f}× | "
+                     f"{bare['wall'] / bare['fenced_wall']:.2f}× | {rep['rss_mb']:.0f} MB ({rep['base_mb']:.0f} MB) | "
+                     f"{rep.get('most_snapshots', '—')} / {rep.get('most_items', '—')} |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict]) -> str:
@@ -368,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         _environment(Path(os.environ["SCALE_PHASE_DB"]), os.environ["SCALE_PHASE_ENDPOINT"])
         os.environ["METALFESTS_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-scale-phase-")
         print(json.dumps(_phase(argv[1], argv[2])))
+        return 0
+    if argv[:1] == ["--republish"]:
+        rows = measure([int(a) for a in argv[1:]] or [1, 10], republish_only=True)
+        print(f"Full republish into an empty table at scale ({LEGACY.name} ×N, DynamoDB Local, SQLite; one run):\n")
+        print(republish_table(rows))
         return 0
     rows = measure([int(a) for a in argv] or [1, 10])
     print(f"Publishing at scale ({LEGACY.name} ×N, DynamoDB Local, SQLite; one run):\n")

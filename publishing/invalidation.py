@@ -68,7 +68,11 @@ def answers_for_changes(puts, deletes, stored) -> set[str]:
 
 def items_for_changes(changed_keys) -> list[str]:
     """Invalidation items for the items written or deleted (`changed_keys`: (PK, SK) pairs)."""
-    tags = cachetags.for_items(list(changed_keys))
+    return items_for_tags(cachetags.for_items(list(changed_keys)))
+
+
+def items_for_tags(tags) -> list[str]:
+    """Invalidation items for these cache tags (paths where the distribution reads no tags)."""
     if conf.get("CLOUDFRONT_CACHE_TAGS"):
         return sorted(tag_item(t) for t in tags)
     paths = {p for tag in tags for p in paths_for_tag(tag)}

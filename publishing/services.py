@@ -13,9 +13,10 @@ from catalog.snapshots import build_snapshot
 
 from . import cdn, conf, invalidation
 from .models import PublishTask
-from .projector import COLLECTIONS, Entity, KeySet, PublicCatalog, entities_for_task
+from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, ROLE, Entity, KeySet, PublicCatalog, entities_for_task
 from .scoped import ScopedCatalog
 from .writer import (
+    ITEM_MAX_BYTES,
     TRANSACT_MAX,
     TRANSACT_MAX_BYTES,
     FenceAhead,
@@ -23,7 +24,9 @@ from .writer import (
     Prefix,
     Writer,
     delete_operation,
+    item_size,
     put_operation,
+    serialise,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,13 +90,19 @@ def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token:
         logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
         return None, None, f"cannot be built: {type(exc).__name__}: {exc}"
     keys = [(i.PK, i.SK) for i in built]
-    plan = Writer.plan(built, {k: stored[k] for k in [*keys, *_owned(stored, entity)] if k in stored}, rev=rev)
-    serialised = [item.serialize() for item in plan.puts]
-    too_large = Writer.oversized(serialised)
+    return _planned(built, {k: stored[k] for k in [*keys, *_owned(stored, entity)] if k in stored}, rev=rev)
+
+
+def _planned(built: list, stored: dict, *, rev=None):
+    """(plan, [(serialised put, its size)], None) for items built against what is stored, or a reason they
+    cannot be written."""
+    plan = Writer.plan(built, stored, rev=rev)
+    serialised = [(attrs, item_size(attrs)) for attrs in map(serialise, plan.puts)]  # sized once
+    too_large = [(item, size) for item, size in serialised if size > ITEM_MAX_BYTES]
     if too_large:
-        (pk, sk), size = too_large[0]
-        return None, None, (f"item {pk} / {sk} would be {size / 1024:,.0f} KB, above DynamoDB's 400 KB item "
-                            "limit (shorten the record's text)")
+        attrs, size = too_large[0]
+        return None, None, (f"item {attrs['PK']['S']} / {attrs['SK']['S']} would be {size / 1024:,.0f} KB, above "
+                            "DynamoDB's 400 KB item limit (shorten the record's text)")
     return plan, serialised, None
 
 
@@ -168,11 +177,20 @@ class RepublishReport:
     dry_run: bool = False
     invalidation_items: list[str] = field(default_factory=list)
     changed_paths: list[str] = field(default_factory=list)
-    put_keys: list = field(default_factory=list)
+    changed_tags: set[str] = field(default_factory=set)  # of the items written and deleted
+    put_keys: list = field(default_factory=list)  # a dry run's first KEYS_KEPT (the command lists some)
     delete_keys: list = field(default_factory=list)
+    most_snapshots: int = 0  # the most snapshots one chunk loaded (memory: bounded by the chunk, not the catalog)
+    most_items: int = 0  # the most items one chunk built
     failures: dict = field(default_factory=dict)  # Entity → why it was not published (the rest was)
     complete: bool = True  # False: a checkpointed rebuild ran out of time; the next run resumes it
     resumed_after: str = ""
+
+    KEYS_KEPT = 1000
+
+    def keep_keys(self, puts, deletes) -> None:
+        self.put_keys += puts[: max(self.KEYS_KEPT - len(self.put_keys), 0)]
+        self.delete_keys += deletes[: max(self.KEYS_KEPT - len(self.delete_keys), 0)]
 
     @property
     def failed(self) -> list[str]:
@@ -187,78 +205,144 @@ def _entity_mark(entity: Entity) -> str:
     return f"{entity.kind}\t{entity.key}"
 
 
-def _rebuild(catalog: PublicCatalog, writer: Writer, keeper, *, dry_run: bool = False, progress=None,
-             before_write=None, checkpoint=None, deadline: float | None = None) -> RepublishReport:
+def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, before_write=None, checkpoint=None,
+             deadline: float | None = None) -> RepublishReport:
     """Project every entity and write what changed to the table through fenced transactions.
 
-    Entities are projected one after another while writer threads send the full transactions
-    already planned (`BatchPipeline`): projection overlaps the network. With `before_write`,
-    everything is planned first and `before_write(report)` runs before the first write (the
-    bulk drain saves what to invalidate). An entity that cannot be published is recorded in
-    `failures` and its stored items are left alone (not deleted). The lease is renewed as the
-    work goes (`keeper.tick()`), and writing stops once it is lost.
+    The catalog streams (`publishing.rebuild`): `PUBLISH_REBUILD_CHUNK` entities at a time are
+    loaded, projected against what the table holds of them (read once, keys and hashes, into a
+    spill file) and handed to writer threads (`BatchPipeline`), so projection overlaps the network
+    and memory is one chunk's whatever the catalog's size. Each entity's own stale items are
+    deleted with its writes; items no public entity owns are deleted once the rebuild completes.
+    With `before_write`, every write waits in the spill until `before_write(report)` has run (the
+    bulk drain saves what to invalidate first). An entity that cannot be published is recorded in
+    `failures` and its stored items are left alone. The lease is renewed as the work goes
+    (`keeper.tick()`), and writing stops once it is lost.
 
-    With a `checkpoint` (a RebuildCheckpoint) the rebuild is resumable: it skips the entities an
-    earlier run wrote, deletes each entity's own stale items with its writes, records its progress
-    after every whole chunk of entities (all written), and past `deadline` (time.monotonic) stops
-    there with `report.complete` False. Items no public entity owns are deleted once it completes.
+    With a `checkpoint` (a RebuildCheckpoint) the rebuild is resumable: it records its progress
+    after every whole chunk (all written) and, past `deadline` (time.monotonic), stops there with
+    `report.complete` False; the next run skips the entities before the checkpoint, keeping what
+    they own.
     """
+    from read_api import cachetags
+
+    from . import rebuild
+    from .scoped import ScopedCatalog
+
     keeper.tick()
-    stored = StoredIndex(writer.scan())
-    keeper.tick()
-    entities = sorted(catalog.all_entities())
-    report = RepublishReport(stored=len(stored), dry_run=dry_run)
-    desired_keys: set = set()
-    deleted: set = set()
-    answers: set[str] = set()
-    held: list = []
-    resume_after = checkpoint.last_entity if checkpoint is not None else ""
-    chunk = conf.get("PUBLISH_REBUILD_CHUNK")
-    with BatchPipeline(writer, token=keeper.lease.token, alive=keeper.alive, enabled=not dry_run) as pipeline:
-        for done, entity in enumerate(entities, 1):
-            if resume_after and _entity_mark(entity) <= resume_after:
-                desired_keys.update(_owned(stored, entity))  # written by an earlier run
-                continue
-            keeper.tick()
-            plan, serialised, reason = _entity_plan(catalog, entity, stored, token=keeper.lease.token)
-            if reason:
-                report.failures[entity] = reason
-                desired_keys.update(_owned(stored, entity))  # keep what the public sees now
-                continue
-            desired_keys.update((i.PK, i.SK) for i in plan.puts)
-            stale = set(plan.deletes)
-            desired_keys.update(k for k in _owned(stored, entity) if k not in stale)
-            report.desired += len(plan.puts) + plan.unchanged
-            report.unchanged += plan.unchanged
-            report.put_keys += [(i.PK, i.SK) for i in plan.puts]
-            answers |= invalidation.answers_for_changes(plan.puts, [], stored)
-            if before_write is None:
-                pipeline.put(serialised)
-            else:
-                held += serialised
-            if checkpoint is not None:  # an entity's own stale items go with its writes: nothing is left for later
-                pipeline.delete(plan.deletes)
-                deleted.update(plan.deletes)
-            if progress is not None:
-                progress(done, len(entities))
-            if checkpoint is not None and not dry_run and (done % chunk == 0 or done == len(entities)):
-                pipeline.flush()  # every write so far has committed: safe to skip these entities next time
-                _checkpoint_save(checkpoint, entity, done, len(report.put_keys))
-                if deadline is not None and time.monotonic() >= deadline and done < len(entities):
-                    report.complete = False
+    spill = rebuild.StoredSpill()
+    try:
+        spill.fill(writer.scan_pages(), tick=keeper.tick)
+        report = RepublishReport(stored=spill.rows, dry_run=dry_run)
+        lists = rebuild.ListPartitions.load()
+        size = conf.get("PUBLISH_REBUILD_CHUNK")
+        total, token = rebuild.record_count(), keeper.lease.token
+        resume_after = checkpoint.last_entity if checkpoint is not None else ""
+        done = 0
+        if resume_after:  # what the entities before the checkpoint own was written by an earlier run
+            for record in rebuild.records(size, snapshots=False):
+                if _entity_mark(record.entity) > resume_after:
                     break
-        report.delete_keys = sorted(k for k in stored if k not in desired_keys) if report.complete else []
-        if checkpoint is not None:
-            report.delete_keys = sorted({*report.delete_keys, *deleted})
-        report.puts, report.deletes = len(report.put_keys), len(report.delete_keys)
-        answers |= invalidation.answers_for_changes([], report.delete_keys, stored)
-        report.changed_paths = sorted(answers)
-        if before_write is not None:
-            before_write(report)
-            pipeline.put(held)
-        pipeline.delete([k for k in report.delete_keys if k not in deleted])
-        keeper.tick()
-    return report
+                spill.claim(rebuild.stored_of(spill, record.entity, lists), rebuild.KEPT)
+                done += 1
+                keeper.tick()
+        answers: set[str] = set()
+        with BatchPipeline(writer, token=token, alive=keeper.alive, enabled=not dry_run) as pipeline:
+
+            def send(serialised, deletes) -> None:
+                if before_write is None:
+                    pipeline.put(serialised)
+                    pipeline.delete(deletes)
+                elif not dry_run:
+                    spill.hold("put", [json.dumps(put) for put in serialised])
+                    spill.hold("delete", [json.dumps(key) for key in deletes])
+
+            for chunk in rebuild.chunks(rebuild.records(size, resume_after), size):
+                keeper.tick()
+                catalog = ScopedCatalog()
+                catalog.stored = {}
+                for record in chunk:
+                    if record.snapshot is not None and record.entity.kind != FESTIVAL:
+                        catalog._add(record.entity.kind, record.pk, record.snapshot)
+                catalog.find_appearances([r.entity.key for r in chunk if r.entity.kind == BAND])
+                held, festivals = 0, {}
+                for record in chunk:
+                    keeper.tick()
+                    entity = record.entity
+                    stored = rebuild.stored_of(spill, entity, lists)
+                    try:
+                        if entity.kind in (GENRE, ROLE):
+                            built = rebuild.list_owner_items(catalog, entity, spill, rev=token)
+                        elif entity.kind == FESTIVAL:  # its lineups' bands are loaded with its group's alone
+                            if entity.key not in festivals:
+                                festivals = rebuild.festival_group(chunk, entity.key, size)
+                            built = festivals[entity.key].entity_items(entity, rev=token)
+                            report.most_snapshots = max(report.most_snapshots, _loaded(festivals[entity.key]))
+                        else:
+                            built = catalog.entity_items(entity, rev=token)
+                        if entity.kind == BAND:
+                            built += rebuild.band_list_rows(catalog, entity.key, rev=token)
+                    except Exception as exc:  # reported, not allowed to stop the others
+                        logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
+                        built, reason = None, f"cannot be built: {type(exc).__name__}: {exc}"
+                    else:
+                        plan, serialised, reason = _planned(built, stored)
+                    done += 1
+                    if reason:
+                        report.failures[entity] = reason
+                        spill.claim(stored, rebuild.KEPT)  # keep what the public sees now
+                        continue
+                    held += len(built)
+                    spill.claim([(i.PK, i.SK) for i in built], rebuild.KEPT)
+                    spill.claim(plan.deletes, rebuild.DELETED)
+                    puts = [(i.PK, i.SK) for i in plan.puts]
+                    report.desired += len(built)
+                    report.unchanged += plan.unchanged
+                    report.puts += len(puts)
+                    report.deletes += len(plan.deletes)
+                    report.changed_tags |= cachetags.for_items([*puts, *plan.deletes])
+                    answers |= invalidation.answers_for_changes(plan.puts, plan.deletes, stored)
+                    if dry_run:
+                        report.keep_keys(puts, plan.deletes)
+                    send(serialised, plan.deletes)
+                    if progress is not None:
+                        progress(done, total)
+                report.most_snapshots = max(report.most_snapshots, _loaded(catalog))
+                report.most_items = max(report.most_items, held)
+                if checkpoint is not None and not dry_run:
+                    pipeline.flush()  # every write so far has committed: safe to skip these entities next time
+                    _checkpoint_save(checkpoint, chunk[-1].entity, done, report.puts)
+                    if deadline is not None and time.monotonic() >= deadline and done < total:
+                        report.complete = False
+                        break
+            if report.complete:  # what no public entity owns
+                for page in spill.unclaimed():
+                    keys = [key for key, _ in page]
+                    report.deletes += len(keys)
+                    report.changed_tags |= cachetags.for_items(keys)
+                    answers |= invalidation.answers_for_changes([], keys, dict(page))
+                    if dry_run:
+                        report.keep_keys([], keys)
+                    send([], keys)
+                    keeper.tick()
+            report.changed_paths = sorted(answers)
+            if before_write is not None and not dry_run:
+                before_write(report)
+                for page in spill.held():
+                    keeper.tick()
+                    pipeline.put([tuple(json.loads(data)) for action, data in page if action == "put"])
+                    pipeline.delete([tuple(json.loads(data)) for action, data in page if action == "delete"])
+            keeper.tick()
+        report.delete_keys.sort()
+        return report
+    finally:
+        spill.close()
+
+
+def _loaded(catalog) -> int:
+    """Snapshots a chunk's catalog held (the memory test counts them)."""
+    return (len(catalog.bands) + len(catalog.festivals) + len(catalog.genres) + len(catalog.roles)
+            + sum(len(e) for e in catalog.editions.values()))
 
 
 def _checkpoint_save(checkpoint, entity: Entity, done: int, written: int) -> None:
@@ -322,15 +406,14 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
                 current.delete()
             if time_budget is not None or checkpoint_current() is not None:
                 checkpoint = checkpoint_open()
-        catalog = PublicCatalog()
-        report = _rebuild(catalog, writer, keeper, dry_run=dry_run, progress=progress, checkpoint=checkpoint,
+        report = _rebuild(writer, keeper, dry_run=dry_run, progress=progress, checkpoint=checkpoint,
                           deadline=deadline)
         if checkpoint is not None:
             report.resumed_after = checkpoint.last_entity if report.complete else ""
             if report.complete:
                 checkpoint.delete()
         if not dry_run:
-            report.invalidation_items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
+            report.invalidation_items = invalidation.items_for_tags(report.changed_tags)
             cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",
                            changed_paths=report.changed_paths)
             failures_record(report.failures)
@@ -456,7 +539,8 @@ class BatchPipeline:
             self.buffer_bytes += operation[3]
 
     def put(self, serialised) -> None:
-        self._add([put_operation(self.writer.table, attrs) for attrs in serialised])
+        """Put each (serialised item, its size)."""
+        self._add([put_operation(self.writer.table, attrs, size=size) for attrs, size in serialised])
 
     def delete(self, keys) -> None:
         self._add([delete_operation(self.writer.table, key) for key in keys])
@@ -500,8 +584,8 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline
         checkpoint = None
     if deadline is not None or checkpoint is not None:
         checkpoint = checkpoint_open(last_task=last)
-        report = _rebuild(PublicCatalog(), writer, keeper, checkpoint=checkpoint, deadline=deadline, progress=progress)
-        items = invalidation.items_for_changes(report.put_keys + report.delete_keys)
+        report = _rebuild(writer, keeper, checkpoint=checkpoint, deadline=deadline, progress=progress)
+        items = invalidation.items_for_tags(report.changed_tags)
         cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}-run{checkpoint.runs}",
                        task=min(tasks, key=lambda t: t.pk), changed_paths=report.changed_paths)
         if not report.complete:
@@ -516,12 +600,12 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline
     def save_invalidation(report: RepublishReport) -> None:
         earlier = [item for task in tasks for item in task.invalidation_items]
         saved["items"] = cdn.normalise_items(
-            [*earlier, *invalidation.items_for_changes(report.put_keys + report.delete_keys)])
+            [*earlier, *invalidation.items_for_tags(report.changed_tags)])
         saved["answers"] = sorted({*(path for task in tasks for path in task.changed_paths), *report.changed_paths})
         PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
             invalidation_items=saved["items"], changed_paths=saved["answers"])
 
-    report = _rebuild(PublicCatalog(), writer, keeper, before_write=save_invalidation, progress=progress)
+    report = _rebuild(writer, keeper, before_write=save_invalidation, progress=progress)
     cdn.invalidate(saved["items"], scope=f"tasks-{first}-{last}-{len(tasks)}", task=min(tasks, key=lambda t: t.pk),
                    changed_paths=saved["answers"])
     failed = failures_record(report.failures, tasks=tasks)

@@ -10,7 +10,7 @@ of an older one can commit — whatever it had in flight, however late it arrive
 - `write_fenced` (republish and the bulk drain, one call per writer stream): the same
   transactions without per-item conditions, up to 99 writes and 3.5 MB each.
 Both skip items whose `content_hash` equals what is stored. An item above DynamoDB's 400 KB
-limit is never sent: `oversized` names it, and the caller reports its record.
+limit is never sent: the caller measures each (`item_size`) and reports its record.
 """
 
 import os
@@ -18,7 +18,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 
@@ -136,6 +136,28 @@ class WriteResult:
     stale: list[Key] = field(default_factory=list)
 
 
+@cache
+def _layout(cls) -> tuple[str, list]:
+    from read_api import schema
+
+    attributes = [(name, attr.attr_name, attr.attr_type, attr) for name, attr in cls.get_attributes().items()
+                  if name != "kind"]
+    return schema.Item.kind.get_discriminator(cls), attributes
+
+
+def serialise(item) -> dict:
+    """`item.serialize()`, read straight from the values it holds (PynamoDB's own walk costs a republish
+    a good part of its CPU)."""
+    kind, attributes = _layout(type(item))
+    values = item.attribute_values
+    attrs = {"kind": {"S": kind}}
+    for name, attr_name, attr_type, attr in attributes:
+        value = values.get(name)
+        if value is not None:
+            attrs[attr_name] = {"S": value} if attr_type == "S" else {attr_type: attr.serialize(value)}
+    return attrs
+
+
 def _key(attrs: dict) -> Key:
     return attrs["PK"]["S"], attrs["SK"]["S"]
 
@@ -229,6 +251,11 @@ class Writer:
         """Hash and rev of every public item (the fence is publishing's own, not a public item)."""
         return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] != FENCE_PK}
 
+    def scan_pages(self):
+        """`scan`, a page at a time: lists of (key, Stored) (a full rebuild spills them to disk)."""
+        for page in self.client.get_paginator("scan").paginate(TableName=self.table, **_PROJECTION):
+            yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] != FENCE_PK]
+
     def dump(self) -> dict[Key, dict]:
         """Every public item, whole (tests compare tables with it)."""
         return {_key(a): a for a in self._items("scan") if a["PK"]["S"] != FENCE_PK}
@@ -306,11 +333,6 @@ class Writer:
             else:
                 plan.deletes.append(key)
         return plan
-
-    @staticmethod
-    def oversized(serialised) -> list[tuple[Key, int]]:
-        """(key, size) of every serialised item above DynamoDB's 400 KB item limit."""
-        return [(_key(attrs), size) for attrs in serialised if (size := item_size(attrs)) > ITEM_MAX_BYTES]
 
     # --- writing --------------------------------------------------------------------------------
     def write_conditional(self, plan: Plan, *, rev: int, alive=None) -> WriteResult:

@@ -34,6 +34,8 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       role = {key, name, category, description}; members = role-member rows
         {bandKey, bandName, name, roleKeys} (+ optional "position": index in the band's member list)
       -> role item ({"role": {..., bandMemberCount}}), role_row, role's-members summary and rows.
+  genre_band_item(genre_key, row, *, rev), role_member_item(role_key, member, *, rev) -> Item
+      one row of a genre's or role's list (a full rebuild writes each band's rows with the band).
   festival_alias_items(old_key, new_key, *, rev) -> list[Item]   the 301 from a renamed key
   summary_item(pk, count, *, rev) -> SummaryItem                  a top-level collection's count
       pk in COLLECTION_PKS: schema.FESTIVALS_PK, BANDS_PK, BANDS_REVIEWED_PK,
@@ -89,14 +91,13 @@ def dumps(value) -> str:
 
 
 def _hash(item: Item) -> str:
+    values = item.attribute_values  # what the attributes hold (read past PynamoDB's descriptors: cheaper)
     parts = [
         schema.Item.kind.get_discriminator(type(item)),
-        item.body,
-        item.count,
-        item.ends,
-        item.GSI1PK, item.GSI1SK, item.GSI2PK, item.GSI2SK, item.GSI3PK, item.GSI3SK,
+        *(values.get(name) for name in ("body", "count", "ends", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK",
+                                        "GSI3SK")),
     ]
-    filters = [item.GSI4PK, item.GSI4SK, item.lat, item.lng]  # issue 15's filter attributes
+    filters = [values.get(name) for name in ("GSI4PK", "GSI4SK", "lat", "lng")]  # issue 15's filter attributes
     if any(value is not None for value in filters):  # only then: the hash of every other item is unchanged
         parts.append([None if v is None else str(v) for v in filters])
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
@@ -314,10 +315,14 @@ def genre_items(genre: dict, bands: list[dict], *, rev: int = 0, count: int | No
               {"key": key, "name": genre["name"], "bandCount": count}, rev=rev),
         summary_item(schema.genre_bands_pk(key), count, rev=rev),
     ]
-    for row in bands:
-        _require(row, "key", "name", where=f"genre {key} band row")
-        items.append(_make(schema.GenreBandItem, schema.genre_bands_pk(key), schema.band_row_sk(row["key"]), row, rev=rev))
+    items += [genre_band_item(key, row, rev=rev) for row in bands]
     return items
+
+
+def genre_band_item(genre_key: str, row: dict, *, rev: int = 0) -> Item:
+    """One band's row in a genre's list (`row` as band_row() makes it)."""
+    _require(row, "key", "name", where=f"genre {genre_key} band row")
+    return _make(schema.GenreBandItem, schema.genre_bands_pk(genre_key), schema.band_row_sk(row["key"]), row, rev=rev)
 
 
 def role_items(role: dict, members: list[dict], *, rev: int = 0, count: int | None = None) -> list[Item]:
@@ -334,15 +339,20 @@ def role_items(role: dict, members: list[dict], *, rev: int = 0, count: int | No
     ]
     seen: dict[str, int] = {}
     for member in members:
-        _require(member, "bandKey", "bandName", "name", where=f"role {key} member row")
         position = member.get("position")
         if position is None:
-            position = seen.get(member["bandKey"], 0)
-        seen[member["bandKey"]] = int(position) + 1
-        body = {k: v for k, v in member.items() if k != "position"}
-        items.append(_make(schema.RoleMemberItem, schema.role_members_pk(key),
-                           schema.role_member_sk(member["bandKey"], position), body, rev=rev))
+            position = seen.get(member.get("bandKey"), 0)
+        seen[member.get("bandKey")] = int(position) + 1
+        items.append(role_member_item(key, {**member, "position": position}, rev=rev))
     return items
+
+
+def role_member_item(role_key: str, member: dict, *, rev: int = 0) -> Item:
+    """One member's row in a role's list (`member` with its "position" in the band's member list)."""
+    _require(member, "bandKey", "bandName", "name", "position", where=f"role {role_key} member row")
+    body = {k: v for k, v in member.items() if k != "position"}
+    return _make(schema.RoleMemberItem, schema.role_members_pk(role_key),
+                 schema.role_member_sk(member["bandKey"], member["position"]), body, rev=rev)
 
 
 # --- keys ------------------------------------------------------------------------------------

@@ -135,3 +135,13 @@ def test_publish_pending_drains_and_fails_loudly(publish_table, monkeypatch):
     with pytest.raises(CommandError, match="1 task"):
         run("publish_pending")
     assert PublishTask.objects.get(record_pk=10**6).last_error.startswith("RuntimeError: boom")
+
+
+def test_items_are_serialised_as_pynamodb_serialises_them():
+    from publishing.writer import serialise
+
+    published_world()
+    catalog = PublicCatalog()
+    built = catalog.items_for(catalog.all_entities(), rev=7)
+    assert built and all(serialise(item) == item.serialize() for item in built)
+    assert {type(item).__name__ for item in built} >= {"FestivalRowItem", "BandRowItem", "RoleMemberItem"}

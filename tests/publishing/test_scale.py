@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog import services
-from catalog.models import Band, Edition, Genre, LineupEntry, Role
+from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Role
 from publishing.models import PublishTask, RebuildCheckpoint, TaskStatus
 from publishing.services import republish
 from publishing.worker import drain
@@ -198,3 +198,21 @@ def test_a_bulk_drain_does_not_resume_a_republish_it_did_not_start(publish_table
     assert drain().failed == 0
     assert not RebuildCheckpoint.objects.exists()
     assert table_dump() == expected_table()
+
+
+def test_a_republish_holds_one_chunk_of_the_catalog_at_a_time(publish_table, table_dump, settings):
+    """Memory set by the chunk, not the catalog: rebuilt 4 entities at a time, ×8 of the world loads no more
+    snapshots, and builds no more items, at once than ×4 does (counted by the rebuild, not timed)."""
+    settings.PUBLISH_REBUILD_CHUNK = 4
+    world = published_world()
+    copies(world, 4)
+    PublishTask.objects.update(status=TaskStatus.DONE)
+    small = republish()
+    copies(world, 8, start=5)
+    PublishTask.objects.update(status=TaskStatus.DONE)
+    big = republish()
+    assert big.desired > 1.5 * small.desired and table_dump() == expected_table()
+    snapshots = sum(m.objects.filter(published_snapshot__isnull=False).count()
+                    for m in (Band, Edition, Festival, Genre, Role))
+    assert 0 < big.most_snapshots <= small.most_snapshots < snapshots / 2
+    assert 0 < big.most_items <= small.most_items < big.desired / 2

@@ -37,11 +37,12 @@ class Command(BaseCommand):
             + ("" if report.complete else " Stopped at a checkpoint for time: run it again to carry on.")
         )
         if dry_run:
-            for label, keys in (("put", report.put_keys), ("delete", report.delete_keys)):
+            for label, keys, total in (("put", report.put_keys, report.puts),
+                                       ("delete", report.delete_keys, report.deletes)):
                 for pk, sk in keys[:show]:
                     self.stdout.write(f"  {label:6} {pk} / {sk}")
-                if len(keys) > show:
-                    self.stdout.write(f"  … and {len(keys) - show} more to {label}")
+                if total > min(show, len(keys)):
+                    self.stdout.write(f"  … and {total - min(show, len(keys))} more to {label}")
         elif report.invalidation_items:
             self.stdout.write(f"invalidated {len(report.invalidation_items)} items: "
                               + ", ".join(report.invalidation_items[:10])
