@@ -9,6 +9,8 @@ import pytest
 
 from read_api import feed
 
+from tests.read_api.openapi_check import validate_response
+
 from .cdn_emulator import origin
 
 LISTS = {"festival": "/api/festivals", "band": "/api/bands", "genre": "/api/genres", "role": "/api/roles"}
@@ -16,7 +18,9 @@ PLURAL = {"festival": "festivals", "band": "bands", "genre": "genres", "role": "
 
 
 def get(url: str) -> tuple[int, dict]:
-    status, _, body = origin(url)
+    """The answer to a GET, checked against read_api/openapi.yaml."""
+    status, headers, body = origin(url)
+    validate_response(url.split("?", 1)[0], "GET", status, headers, body)
     return status, json.loads(body) if body else {}
 
 

@@ -2,7 +2,9 @@
 
 import json
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from catalog import services
 from catalog.models import Band, Festival
@@ -14,6 +16,7 @@ from tests import factories as f
 from .cdn_emulator import origin
 from .feed_client import apply, clock, crawl, cursor_now, follow, get  # noqa: F401 (clock: a fixture)
 from .scenarios import published_world
+from .test_completeness import EDITS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.dynamodb]
 
@@ -194,3 +197,28 @@ def test_a_stale_write_takes_its_entry_with_it(world, publish_table):
     result = publish_table.write_conditional(Plan(puts=[item]), rev=token)
     assert result.stale == [("GENRE#heavy-metal", "METADATA")] and result.entries == 0
     assert len(publish_table.changes()) == before
+
+
+# --- the property: a copy kept by the feed equals a fresh crawl, whatever was edited -------------
+@pytest.fixture
+def follower(clock, settings):
+    """A fan's app: took a cursor, crawled the published world; (copy, cursor) carried from example to example."""
+    settings.PUBLISH_CDN_BACKEND = "publishing.cdn.RecordingBackend"
+    cursor = cursor_now()
+    published_world()
+    assert drain().failed == 0
+    return {"copy": crawl(), "cursor": cursor}
+
+
+@hypothesis.settings(max_examples=12, deadline=None,
+                     suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture])
+@hypothesis.given(steps=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 7)), min_size=1, max_size=4),
+                  limit=st.sampled_from([1, 3, 100]))
+def test_a_copy_that_follows_the_feed_equals_a_fresh_crawl(follower, steps, limit):
+    for edit, index in steps:
+        edit(index)
+        report = drain()
+        assert report.failed == 0, report.errors
+    entries, follower["cursor"] = follow(follower["cursor"], limit=limit)
+    apply(follower["copy"], entries)
+    assert follower["copy"] == crawl(), [f"{edit.__name__}({index})" for edit, index in steps]
