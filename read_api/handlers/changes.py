@@ -14,7 +14,7 @@ is cached for a day without tags; the last page, which new entries extend, is ca
 """
 
 from .. import cachetags, config, feed, paging, queries
-from ..http import ApiError, Answer, Router, dumps, int_param, invalid
+from ..http import Answer, ApiError, Router, dumps, int_param, invalid
 
 router = Router("changes")
 LIMIT_DEFAULT, LIMIT_MAX = 100, 500

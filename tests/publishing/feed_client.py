@@ -5,10 +5,7 @@ Everything goes through the read tier's handlers (`cdn_emulator.origin`), as a c
 
 import json
 
-import pytest
-
 from read_api import feed
-
 from tests.read_api.openapi_check import validate_response
 
 from .cdn_emulator import origin
@@ -67,31 +64,3 @@ def apply(copy: dict, entries: list[dict]) -> dict:
         else:
             copy.pop(entry["path"], None)
     return copy
-
-
-@pytest.fixture
-def clock(publish_table, monkeypatch):
-    """A clock that moves one second each time it is read, and a feed that serves what has committed.
-
-    Publishing stamps and the read tier takes its horizon from it; `clock.skip(ms)` jumps ahead."""
-    import dataclasses
-
-    from publishing import feed as writing
-    from read_api import config
-
-    class Clock:
-        def __init__(self):
-            self.ms = feed.now_ms()
-
-        def __call__(self) -> int:
-            self.ms += 1000
-            return self.ms
-
-        def skip(self, ms: int) -> None:
-            self.ms += ms
-
-    ticking = Clock()
-    monkeypatch.setattr(feed, "now_ms", ticking)
-    monkeypatch.setattr(writing, "_last_ms", [0])
-    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, changes_settle_seconds=0))
-    return ticking

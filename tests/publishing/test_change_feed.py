@@ -14,7 +14,7 @@ from read_api import feed, queries
 from tests import factories as f
 
 from .cdn_emulator import origin
-from .feed_client import apply, clock, crawl, cursor_now, follow, get  # noqa: F401 (clock: a fixture)
+from .feed_client import apply, crawl, cursor_now, follow, get
 from .scenarios import published_world
 from .test_completeness import EDITS
 
