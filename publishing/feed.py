@@ -51,7 +51,7 @@ def with_entries(operations: list, *, moves: dict | None = None) -> list:
         tail = feed.entry_tail(kind, record_key, item_kind=item["kind"]["S"] if item else None,
                                body=item["body"]["S"] if item else None,
                                moved_to=(moves or {}).get((kind, record_key)))
-        result.append((CHANGE, key, PendingEntry(tail), len(tail) + 200))
+        result.append((CHANGE, key, PendingEntry(tail), len(tail.encode()) + 200))  # + keys, time, expiry
     return result
 
 

@@ -222,3 +222,17 @@ def test_a_copy_that_follows_the_feed_equals_a_fresh_crawl(follower, steps, limi
     entries, follower["cursor"] = follow(follower["cursor"], limit=limit)
     apply(follower["copy"], entries)
     assert follower["copy"] == crawl(), [f"{edit.__name__}({index})" for edit, index in steps]
+
+
+def test_an_entry_never_leaves_its_document_s_transaction():
+    from publishing import feed as writing
+    from publishing.writer import TRANSACT_MAX, put_operation, transaction_chunks
+    from read_api import items as builders
+
+    rows = [put_operation("T", {"PK": {"S": "METADATA#GENRES"}, "SK": {"S": f"GENRE#g{n}"}}) for n in range(98)]
+    genre = builders.genre_items({"key": "doom", "name": "Doom", "description": None}, [], rev=1)[0]
+    operations = writing.with_entries([*rows, put_operation("T", genre.serialize())])
+    assert [op[0] for op in operations[-2:]] == ["put", writing.CHANGE]
+    chunks = list(transaction_chunks(operations))
+    assert [len(c) for c in chunks] == [98, 2] and all(len(c) <= TRANSACT_MAX - 1 for c in chunks)
+    assert chunks[1][0][1] == chunks[1][1][1] == ("GENRE#doom", "METADATA")
