@@ -9,7 +9,8 @@
    projection costs.
 2. Incremental publish of one band edit (the band on the most lineups is renamed and
    approved): items written and invalidation items sent, against the items whose
-   content actually changed in the full projection.
+   content actually changed in the full projection; and the change feed's entries it
+   appended (issue 15.3: one per public document that changed, in the same transactions).
 
 Run: `python -m bench.publishing` (or `make bench`). Needs Java (DynamoDB Local).
 """
@@ -125,11 +126,18 @@ def measure_band_edit() -> dict:
     catalog = PublicCatalog()
     after = {(i.PK, i.SK): i.content_hash for i in catalog.items_for(catalog.all_entities(), rev=1)}
     embedding = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    from publishing.writer import Writer, item_size
+
+    entries_before = {e["SK"]["S"] for e in Writer().changes()}
     started = time.perf_counter()
     report = drain()
     elapsed = time.perf_counter() - started
     task = PublishTask.objects.order_by("-id").first()
+    entries = [e for e in Writer().changes() if e["SK"]["S"] not in entries_before]
+    sizes = [item_size(e) for e in entries]
     return {
+        "entries": len(entries), "entry_bytes": sum(sizes),
+        "entry_wcu": sum(2 * -(-size // 1024) for size in sizes),  # a transactional write costs 2 WCU per KB
         "band": key, "appearances": len(catalog.band_festivals(key)), "items_total": len(after),
         "items_embedding": len(embedding), "items_written": task.items_written + task.items_deleted,
         "invalidation": task.invalidation_items, "changed_paths": task.changed_paths, "seconds": elapsed,
@@ -175,6 +183,8 @@ def main() -> int:
     print(f"| band edit (`{edit['band']}`, on {edit['appearances']} lineups): items whose content changed "
           f"| {edit['items_embedding']} of {edit['items_total']} |")
     print(f"| band edit: items written by the incremental publish | {edit['items_written']} |")
+    print(f"| band edit: change feed entries appended (extra items, same transactions) | {edit['entries']} "
+          f"({edit['entry_bytes'] / 1024:.1f} KB, {edit['entry_wcu']} WCU) |")
     print(f"| band edit: invalidation items sent (one CreateInvalidation) | {len(edit['invalidation'])}: "
           f"`{' '.join(edit['invalidation'])}` |")
     print(f"| band edit: public answers changed (recorded for people) | {len(edit['changed_paths'])} paths |")

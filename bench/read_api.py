@@ -12,6 +12,8 @@ prints, with ratios:
   cost         DynamoDB requests and consumed read capacity per endpoint; /api/bands page 1 vs page 17 (cursor)
   issue 15     the filters and calendars: cost (requests, RCU) and warm time of each beside /api/festivals, and the
                cold start of a calendar route (it imports icalendar) beside the festival detail's
+  changes      the change feed (issue 15.3) over FEED_ENTRIES entries of band documents: requests, RCU, warm time of
+               a page of 100 and of 500 beside /api/festivals, the cursor for now, and its cold start
 Module-level imports are the standard library only: the child processes measure their own imports.
 """
 
@@ -32,6 +34,7 @@ ROLES = 8
 WARM_REQUESTS = 300
 COLD_RUNS = 7
 BAND_KEY = "band-0042"
+FEED_ENTRIES = 2000  # change feed entries (each a band document, as a band edit appends)
 COUNTRIES = ["NO", "SE", "DE", "FR", "GB", "US", "FI", "BE", "ES", "IT"]
 # The projections read_api.queries sends (DETAIL_ATTRIBUTES, LIST_ATTRIBUTES), spelled for a bare call.
 DETAIL_PROJECTION, DETAIL_NAMES = "#k, #b", {"#k": "kind", "#b": "body"}
@@ -239,19 +242,92 @@ def django_child(mode: str) -> None:
 def read_api_child(mode: str) -> None:
     """`python -m bench.read_api --read-api <mode>`: import a handler and serve its first answer."""
     path = {"band": f"/api/bands/{BAND_KEY}", "festivals": "/api/festivals", "detail": "/api/festivals/fest-007",
-            "calendar": "/api/festivals/fest-007/calendar.ics"}[mode]
+            "calendar": "/api/festivals/fest-007/calendar.ics", "changes": "/api/changes"}[mode]
+    query = None
     if mode == "band":
         from read_api.handlers import bands as module
+    elif mode == "changes":
+        from read_api.handlers import changes as module
+        query = {"since": _feed_cursor_a_day_ago()}
     else:
         from read_api.handlers import festivals as module
     with open(os.devnull, "w") as devnull:
         stdout, sys.stdout = sys.stdout, devnull  # the handler's log line goes where CloudWatch would be
         try:
-            result = module.lambda_handler({"path": path, "httpMethod": "GET"}, None)
+            result = module.lambda_handler({"path": path, "httpMethod": "GET", "queryStringParameters": query}, None)
         finally:
             sys.stdout = stdout
     assert result["statusCode"] == 200, result
     print(json.dumps({"first": len(result["body"])}), flush=True)
+
+
+def _quietly(function):
+    """`function()` with the handlers' log lines sent nowhere."""
+    with open(os.devnull, "w") as devnull:
+        stdout, sys.stdout = sys.stdout, devnull
+        try:
+            return function()
+        finally:
+            sys.stdout = stdout
+
+
+def _warm_rows(calls: dict, baseline: str) -> list[tuple[str, str, str, str]]:
+    """Warm time of each call (interleaved) beside the one of /api/festivals."""
+    warm = _quietly(lambda: _interleaved(calls, n=WARM_REQUESTS // 3))
+    base = warm["/api/festivals"]
+    return [(f"warm {label}", f"{value:.2f} ms", f"/api/festivals {base:.2f} ms", f"{value / base:.2f}× of {baseline}")
+            for label, value in warm.items() if label != "/api/festivals"]
+
+
+# --- the change feed (issue 15.3) ------------------------------------------------------------------
+def _feed_cursor_a_day_ago() -> str:
+    from read_api import feed
+    from read_api.handlers import changes
+
+    return changes._cursor(feed.horizon(feed.now_ms() - feed.DAY_MS))
+
+
+def fill_feed(data: dict, client, table_name: str) -> int:
+    """FEED_ENTRIES upserts of band documents in the feed's partition, stamped over the last hour (all settled)."""
+    from read_api import feed, items
+
+    start = feed.now_ms() - 3_600_000
+    entries = []
+    for n in range(FEED_ENTRIES):
+        detail = data["bands"][n % BANDS]
+        tail = feed.entry_tail("band", detail["band"]["key"], item_kind="band", body=items.dumps(detail))
+        entries.append(feed.entry_attributes(ms=start + n, token=1, shard=0, n=n, tail=tail))
+    for first in range(0, len(entries), 25):
+        request = {table_name: [{"PutRequest": {"Item": e}} for e in entries[first:first + 25]]}
+        while request:
+            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or None
+    return len(entries)
+
+
+def feed_rows(client, table_name: str, data: dict, cost, list_call, env: dict) -> list[tuple[str, str, str, str]]:
+    """Cost (requests, RCU), warm time beside /api/festivals, and cold start of /api/changes."""
+    from read_api.handlers import changes
+
+    fill_feed(data, client, table_name)
+    since = _feed_cursor_a_day_ago()
+    rows = []
+    calls = {"/api/festivals": list_call}
+    for label, query in (("/api/changes (cursor for now)", None), ("/api/changes?since=… (100 entries)", {"since": since}),
+                         ("/api/changes?since=…&limit=500", {"since": since, "limit": "500"})):
+        requests_, capacity, body = cost("/api/changes", query)
+        size = len(json.dumps(body).encode())
+        rows.append((f"cost {label}", f"{requests_} request", f"{capacity:g} RCU",
+                     f"{len(body['changes'])} entries, {size / 1024:.0f} KB"))
+        event = {"path": "/api/changes", "httpMethod": "GET", "queryStringParameters": query}
+        calls[label] = (lambda e: lambda: changes.lambda_handler(e, None))(event)
+    rows += _warm_rows(calls, "/api/festivals")
+    changes_command = [sys.executable, "-m", "bench.read_api", "--read-api", "changes"]
+    detail_command = [sys.executable, "-m", "bench.read_api", "--read-api", "detail"]
+    _cold_once(changes_command, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    changes_cold, detail_cold = _cold_pair(changes_command, detail_command, env)
+    rows.append(("cold start /api/changes?since=… (bytecode)", f"{changes_cold:.0f} ms", f"detail {detail_cold:.0f} ms",
+                 f"{changes_cold / detail_cold:.2f}× of the festival detail"))
+    return rows
 
 
 def bare_child() -> None:
@@ -437,8 +513,8 @@ def measure() -> list[tuple[str, str, str, str]]:
             event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
             module = {"festivals": festivals, "bands": bands}.get(path.split("/")[2])
             if module is None:
-                from read_api.handlers import genres, roles
-                module = {"genres": genres, "roles": roles}[path.split("/")[2]]
+                from read_api.handlers import changes, genres, roles
+                module = {"genres": genres, "roles": roles, "changes": changes}[path.split("/")[2]]
             with open(os.devnull, "w") as devnull:
                 stdout, sys.stdout = sys.stdout, devnull
                 try:
@@ -489,17 +565,9 @@ def measure() -> list[tuple[str, str, str, str]]:
             module = bands if path.startswith("/api/bands") else festivals
             event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
             calls[label] = (lambda m, e: lambda: m.lambda_handler(e, None))(module, event)
-        with open(os.devnull, "w") as devnull:
-            stdout, sys.stdout = sys.stdout, devnull
-            try:
-                warm = _interleaved(calls, n=WARM_REQUESTS // 3)
-            finally:
-                sys.stdout = stdout
-        for label, value in warm.items():
-            if label != "/api/festivals":
-                rows.append((f"warm {label}", f"{value:.2f} ms", f"/api/festivals {warm['/api/festivals']:.2f} ms",
-                             f"{value / warm['/api/festivals']:.2f}× of the unfiltered list"))
+        rows += _warm_rows(calls, "the unfiltered list")
         rows += _calendar_lines_vs_library()
+        rows += feed_rows(client, table_name, data, cost, calls["/api/festivals"], env)
     finally:
         server.stop()
         workdir.cleanup()
@@ -551,6 +619,39 @@ def _calendar_lines_vs_library(events: int = 500, runs: int = 5) -> list[tuple]:
              f"{objects / lines:.1f}× faster")]
 
 
+def measure_changes() -> list[tuple[str, str, str, str]]:
+    """`python -m bench.read_api --changes`: the change feed's rows only (no SQL catalog, no DRF)."""
+    from devtools.dynamodb_local import DynamoDBLocal
+
+    server = DynamoDBLocal().start()
+    try:
+        env = {**os.environ, "AWS_ENDPOINT_URL_DYNAMODB": server.endpoint, "AWS_ACCESS_KEY_ID": "local",
+               "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "eu-west-1", "DYNAMODB_TABLE_NAME": "MetalFestsBench"}
+        os.environ.update(env)
+        import boto3
+
+        from read_api import config, queries, table
+        from read_api.handlers import changes, festivals
+
+        config.reload()
+        table.create()
+        data = catalog()
+        fill_dynamodb(data)
+        client = boto3.client("dynamodb", endpoint_url=server.endpoint, region_name="eu-west-1")
+
+        def cost(path, query=None):
+            result = _quietly(lambda: changes.lambda_handler({"path": path, "httpMethod": "GET",
+                                                              "queryStringParameters": query}, None))
+            assert result["statusCode"] == 200, result["body"][:300]
+            return queries.stats.requests, queries.stats.capacity, json.loads(result["body"])
+
+        list_event = {"path": "/api/festivals", "httpMethod": "GET"}
+        return feed_rows(client, env["DYNAMODB_TABLE_NAME"], data, cost,
+                         lambda: festivals.lambda_handler(list_event, None), env)
+    finally:
+        server.stop()
+
+
 def print_table(rows) -> None:
     header = ("measure", "read_api", "baseline", "ratio")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
@@ -575,5 +676,7 @@ if __name__ == "__main__":
         read_api_child(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "--bare":
         bare_child()
+    elif sys.argv[1:] == ["--changes"]:
+        print_table(measure_changes())
     else:
         main()

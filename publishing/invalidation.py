@@ -26,6 +26,7 @@ _COLLECTION_PATHS = {
     cachetags.BANDS: ["/api/bands", "/api/bands?*", "/api/bands/reviewed*", "/api/bands/unreviewed*"],
     cachetags.GENRES: ["/api/genres", "/api/genres?*"],
     cachetags.ROLES: ["/api/roles", "/api/roles?*"],
+    cachetags.CHANGES: ["/api/changes", "/api/changes?*"],
 }
 _FAMILY = {"festival": "festivals", "band": "bands", "genre": "genres", "role": "roles"}
 MAX_WILDCARDS = 15

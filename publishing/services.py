@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from catalog.snapshots import build_snapshot
 
-from . import cdn, conf, invalidation
+from . import cdn, conf, feed, invalidation
 from .models import PublishTask
 from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, ROLE, Entity, KeySet, PublicCatalog, entities_for_task
 from .scoped import ScopedCatalog
@@ -146,6 +146,7 @@ def write_and_invalidate(task: PublishTask, plan: Plan, stored: dict, *, writer:
     if items != task.invalidation_items or answers != task.changed_paths:
         PublishTask.objects.filter(pk=task.pk).update(invalidation_items=items, changed_paths=answers)
         task.invalidation_items, task.changed_paths = items, answers
+    plan.moves = {**plan.moves, **feed.moves_for_task(task)}  # a renamed key is a move in the change feed
     result = writer.write_conditional(plan, rev=token)
     cdn.invalidate(items, scope=scope, task=task, changed_paths=answers)
     return TaskOutcome(

@@ -11,6 +11,8 @@ of an older one can commit — whatever it had in flight, however late it arrive
   transactions without per-item conditions, up to 99 writes and 3.5 MB each.
 Both skip items whose `content_hash` equals what is stored. An item above DynamoDB's 400 KB
 limit is never sent: the caller measures each (`item_size`) and reports its record.
+Both append the change feed's entry of each public document written or deleted, in the same
+transaction (`publishing.feed`); the feed's partition is not a public item (`scan`, `dump`).
 """
 
 import os
@@ -22,13 +24,16 @@ from functools import cache, lru_cache
 
 from django.conf import settings
 
-from . import conf
+from read_api.feed import CHANGES_PK
+
+from . import conf, feed
 
 BATCH_WRITE_MAX = 25
 TRANSACT_MAX = 100
 TRANSACT_MAX_BYTES = 3_500_000  # DynamoDB allows 4 MB per transaction; keep a margin for our estimate
 ITEM_MAX_BYTES = 400 * 1024
 FENCE_PK = "#FENCE"
+_NOT_PUBLIC = frozenset({FENCE_PK, CHANGES_PK})  # publishing's own partitions: the fence, the change feed
 FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
@@ -127,6 +132,7 @@ class Plan:
     unchanged: int = 0
     stale: list[Key] = field(default_factory=list)  # a newer rev is stored: not ours to change
     first: set[Key] = field(default_factory=set)  # written first, together (counts and the rows counted)
+    moves: dict = field(default_factory=dict)  # (type, old key) → new key: renames, for the change feed
 
 
 @dataclass
@@ -134,6 +140,7 @@ class WriteResult:
     written: list[Key] = field(default_factory=list)
     deleted: list[Key] = field(default_factory=list)
     stale: list[Key] = field(default_factory=list)
+    entries: int = 0  # change feed entries appended
 
 
 @cache
@@ -249,16 +256,20 @@ class Writer:
 
     def scan(self) -> dict[Key, Stored]:
         """Hash and rev of every public item (the fence is publishing's own, not a public item)."""
-        return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] != FENCE_PK}
+        return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] not in _NOT_PUBLIC}
 
     def scan_pages(self):
         """`scan`, a page at a time: lists of (key, Stored) (a full rebuild spills them to disk)."""
         for page in self.client.get_paginator("scan").paginate(TableName=self.table, **_PROJECTION):
-            yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] != FENCE_PK]
+            yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] not in _NOT_PUBLIC]
 
     def dump(self) -> dict[Key, dict]:
         """Every public item, whole (tests compare tables with it)."""
-        return {_key(a): a for a in self._items("scan") if a["PK"]["S"] != FENCE_PK}
+        return {_key(a): a for a in self._items("scan") if a["PK"]["S"] not in _NOT_PUBLIC}
+
+    def changes(self) -> list[dict]:
+        """The change feed's entries, in position order (tests and tools)."""
+        return list(self._partition(CHANGES_PK, ConsistentRead=True))
 
     # --- the fence ------------------------------------------------------------------------------
     def _fence_marker(self, token: int) -> tuple:
@@ -345,15 +356,20 @@ class Writer:
         operations = [put_operation(self.table, i.serialize(), condition) for i in plan.puts]
         operations += [delete_operation(self.table, k, condition) for k in plan.deletes]
         operations.sort(key=lambda operation: operation[1] not in plan.first)
-        written, refused = self.write_fenced(operations, token=rev, alive=alive)
+        written, refused = self.write_fenced(operations, token=rev, alive=alive, moves=plan.moves)
         result.stale += refused
         for action, key in written:
-            (result.written if action == "put" else result.deleted).append(key)
+            if action == feed.CHANGE:
+                result.entries += 1
+            else:
+                (result.written if action == "put" else result.deleted).append(key)
         return result
 
-    def write_fenced(self, operations: list, *, token: int, shard: int = 0, alive=None):
+    def write_fenced(self, operations: list, *, token: int, shard: int = 0, alive=None, moves: dict | None = None):
         """Apply (action, key, operation, size) writes in transactions, each opened by the fence check.
 
+        Each public document's write takes its change feed entry along (same transaction; dropped
+        with the write when that is refused; positioned as the transaction is sent).
         Returns the (action, key) pairs written and the keys whose own condition refused them.
         Raises Fenced as soon as the fence shows a newer holder, or `alive()` says the lease is lost.
         """
@@ -362,13 +378,14 @@ class Writer:
         self.ensure_fence(token)
         fence = self._fence_check(token, shard)
         written, refused, rechecked = [], [], False
-        for chunk in transaction_chunks(operations):
+        for chunk in transaction_chunks(feed.with_entries(operations, moves=moves)):
             attempt = 0
             while chunk:
                 if alive is not None and not alive():
                     raise Fenced("the publishing lease was lost: stopped before the next write")
                 try:
-                    self.client.transact_write_items(TransactItems=[fence, *(op for _, _, op, _ in chunk)])
+                    self.client.transact_write_items(TransactItems=[
+                        fence, *(feed.stamp(op, self.table, token=token, shard=shard) for op in chunk)])
                 except ClientError as exc:
                     if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                         raise
@@ -386,7 +403,9 @@ class Writer:
                                      "nothing more is written") from exc
                     stale = {i - 1 for i, r in enumerate(reasons) if i and r.get("Code") == "ConditionalCheckFailed"}
                     refused += [chunk[i][1] for i in sorted(stale)]
-                    chunk = [op for i, op in enumerate(chunk) if i not in stale]
+                    stale_keys = {chunk[i][1] for i in stale}  # a refused document's entry goes with it
+                    chunk = [op for i, op in enumerate(chunk)
+                             if i not in stale and not (op[0] == feed.CHANGE and op[1] in stale_keys)]
                     if not stale:  # a conflict or throttling: try the same chunk again
                         attempt += 1
                         if attempt > conf.get("PUBLISH_UNPROCESSED_RETRIES"):
@@ -420,12 +439,14 @@ def delete_operation(table: str, key: Key, condition: dict | None = None):
 
 
 def transaction_chunks(operations: list):
-    """Runs of operations that fit one transaction beside the fence check (count and bytes)."""
+    """Runs of operations that fit one transaction beside the fence check (count and bytes); a change
+    feed entry stays with the document write before it."""
     chunk, size = [], 0
     for operation in operations:
         if chunk and (len(chunk) >= TRANSACT_MAX - 1 or size + operation[3] > TRANSACT_MAX_BYTES):
+            carried = [chunk.pop()] if operation[0] == feed.CHANGE else []
             yield chunk
-            chunk, size = [], 0
+            chunk, size = carried, sum(op[3] for op in carried)
         chunk.append(operation)
         size += operation[3]
     if chunk:

@@ -9,6 +9,8 @@ every stale answer, query-string variants included.
 Tags (frozen, lowercase keys are URL slugs):
   festival:<key>  band:<key>  genre:<key>  role:<key>        one record and its sub-resources
   festivals  upcoming  bands  genres  roles                 the top-level lists (every page and filter)
+  changes                                                   the change feed's latest page (a document's write
+                                                            appends an entry: read_api.feed)
 Answers carry at most MAX_TAGS tags, comma-separated.
 """
 
@@ -24,6 +26,7 @@ UPCOMING = "upcoming"
 BANDS = "bands"
 GENRES = "genres"
 ROLES = "roles"
+CHANGES = "changes"
 COLLECTIONS = (FESTIVALS, UPCOMING, BANDS, GENRES, ROLES)
 
 
@@ -65,6 +68,8 @@ def for_key(pk: str, sk: str) -> set[str]:
     prefix, _, rest = pk.partition("#")
     record_key = rest.split("#", 1)[0]
     if prefix in _RECORD_BY_PREFIX and record_key:
+        if sk == schema.METADATA and "#" not in rest:  # a public document: the change feed gains an entry
+            return {_RECORD_BY_PREFIX[prefix](record_key), CHANGES}
         return {_RECORD_BY_PREFIX[prefix](record_key)}
     raise ValueError(f"no cache tag for item key {pk!r} / {sk!r}")
 
@@ -118,8 +123,8 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
     if prefix not in _FAMILY or not key:
         raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
     base = f"/api/{_FAMILY[prefix]}/{key}"
-    if not sub:
-        return {base, f"{base}/calendar.ics"} if prefix == "FESTIVAL" else {base}
+    if not sub:  # a document: the change feed reports it too
+        return {base, f"{base}/calendar.ics", "/api/changes"} if prefix == "FESTIVAL" else {base, "/api/changes"}
     if (prefix, sub) not in _SUB_RESOURCE:
         raise ValueError(f"no public answer for item key {pk!r} / {sk!r}")
     collection = f"{base}/{_SUB_RESOURCE[prefix, sub]}"

@@ -18,6 +18,7 @@ CONNECT_TIMEOUT_VAR = "DYNAMODB_CONNECT_TIMEOUT_SECONDS"
 READ_TIMEOUT_VAR = "DYNAMODB_READ_TIMEOUT_SECONDS"
 MAX_RETRIES_VAR = "DYNAMODB_MAX_RETRY_ATTEMPTS"
 RETRY_AFTER_VAR = "READ_API_RETRY_AFTER_SECONDS"
+CHANGES_SETTLE_VAR = "CHANGES_SETTLE_SECONDS"  # the change feed serves entries older than this (read_api.feed)
 # Observability (set by infra/template.yaml): metrics in CloudWatch embedded metric format when a
 # namespace is given; TRACING=xray adds the Lambda trace id to each log line (active tracing itself is
 # switched on by the function's Tracing property and costs nothing in code).
@@ -61,6 +62,7 @@ class Settings:
     read_timeout_seconds: float = 1.0
     max_retry_attempts: int = 2
     retry_after_seconds: int = 5
+    changes_settle_seconds: int = 60
     metrics_namespace: str | None = None
     tracing: str = "off"
     service_name: str = "metal-fests-public-api"
@@ -128,6 +130,7 @@ def from_environment() -> Settings:
         read_timeout_seconds=_float(READ_TIMEOUT_VAR, defaults.read_timeout_seconds),
         max_retry_attempts=_int(MAX_RETRIES_VAR, defaults.max_retry_attempts),
         retry_after_seconds=_int(RETRY_AFTER_VAR, defaults.retry_after_seconds),
+        changes_settle_seconds=_int(CHANGES_SETTLE_VAR, defaults.changes_settle_seconds),
         metrics_namespace=os.environ.get(METRICS_NAMESPACE_VAR, "").strip() or None,
         tracing=(os.environ.get(TRACING_VAR, "").strip().lower() or defaults.tracing),
         service_name=os.environ.get(SERVICE_NAME_VAR, "").strip() or defaults.service_name,

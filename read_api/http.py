@@ -118,6 +118,7 @@ class Answer:
     items: int = 1
     headers: dict = field(default_factory=dict)
     content_type: str = JSON
+    ttl: int | None = None  # this answer's cache lifetime, when not its route's
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -414,7 +415,7 @@ class Router:
             answer = Answer(body=_error_body(error, request.request_id), status=500, items=0)
             return self._respond(request, route, started, answer, {**headers, "Cache-Control": "no-store"},
                                  etag=False, error_name=error_name)
-        ttl = route.ttl
+        ttl = route.ttl if answer.ttl is None else answer.ttl
         cache = f"public, max-age={ttl}, stale-while-revalidate={ttl}, stale-if-error={STALE_IF_ERROR}"
         return self._respond(request, route, started, answer, {**headers, "Cache-Control": cache}, etag=True)
 

@@ -234,6 +234,19 @@ def band_row_page(rows: int, after: str | None, *, country: str) -> Page:
     return query(partition, index="GSI2", limit=rows, start_after=start_key, attributes=("GSI2SK", "body", "count"))
 
 
+def change_page(rows: int, after: str | None, before: str) -> Page:
+    """One strongly consistent Query page of the change feed: entries after position `after`, before `before`."""
+    from . import feed  # here: the feed's constants, not needed by the other routes
+
+    start_key = None if after is None else {"PK": {"S": feed.CHANGES_PK}, "SK": {"S": after}}
+    data = _call(
+        "Query", Item._get_connection().query, feed.CHANGES_PK, range_key_condition=Item.SK < before,
+        exclusive_start_key=start_key, limit=rows, scan_index_forward=True, consistent_read=True,
+        attributes_to_get=["SK", "body"],
+    )
+    return Page(data.get("Items", []), data.get("LastEvaluatedKey"))
+
+
 def _all(conditions: list):
     combined = None
     for condition in conditions:

@@ -55,6 +55,7 @@ Every item carries:
 | summary           | METADATA#BANDS#COUNTRIES    | COUNTRY#<CC> (and #SUMMARY) | GSI2: BANDS#COUNTRY#<CC> / #SUMMARY    | /api/bands?country count |
 | summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
 | role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
+| change            | CHANGES                     | <ms>#<token>#<shard>#<n>    | -                                     | /api/changes (TTL: `expires`, see read_api.feed) |
 
 Why collections have their own partition with a `#SUMMARY` item: `#` sorts before every
 row prefix, so the one Query that reads a list's first page returns the collection's
@@ -226,6 +227,7 @@ class Kind:
     ROLE_ROW = "role_row"
     ROLE_MEMBER = "role_member"
     SUMMARY = "summary"
+    CHANGE = "change"  # the change feed's entries (read_api.feed)
 
 
 # --- the models ----------------------------------------------------------------------------
@@ -380,6 +382,12 @@ class RoleMemberItem(Item, discriminator=Kind.ROLE_MEMBER):
 
 class SummaryItem(Item, discriminator=Kind.SUMMARY):
     pass
+
+
+class ChangeItem(Item, discriminator=Kind.CHANGE):
+    """An entry of the change feed; DynamoDB's TTL deletes it after `expires` (epoch seconds)."""
+
+    expires = NumberAttribute(null=True)
 
 
 def _all_models() -> list[type[Item]]:

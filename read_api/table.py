@@ -1,7 +1,8 @@
 """Create, describe or delete the read model's table: `python -m read_api.table create|describe|delete`.
 
 `create` is idempotent and waits until the table is active: an existing table keeps its
-items and gains the indexes the schema added since it was made (GSI4 for the map filter). For local use and tests; production creates the table with CloudFormation
+items and gains the indexes the schema added since it was made (GSI4 for the map filter), and
+TTL on `expires` (the change feed's entries expire). For local use and tests; production creates the table with CloudFormation
 (point-in-time recovery, encryption, tags).
 """
 
@@ -12,7 +13,7 @@ import json
 import sys
 import time
 
-from . import config, schema
+from . import config, feed, schema
 from .schema import Item
 
 
@@ -31,9 +32,23 @@ def create() -> bool:
     with admin_timeouts():
         if Item.exists():
             add_missing_indexes()
+            enable_ttl()
             return False
         Item.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
+        enable_ttl()
         return True
+
+
+def enable_ttl() -> bool:
+    """Switch on DynamoDB's TTL on the change feed's `expires` attribute unless it is on; True when switched now."""
+    client = Item._get_connection().connection.client
+    name = config.settings.table_name
+    status = client.describe_time_to_live(TableName=name).get("TimeToLiveDescription", {})
+    if status.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+        return False
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True,
+                                                                       "AttributeName": feed.TTL_ATTRIBUTE})
+    return True
 
 
 def add_missing_indexes() -> list[str]:

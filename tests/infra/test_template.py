@@ -16,6 +16,7 @@ READ_FUNCTIONS = {
     "BandsFunction": "bands",
     "GenresFunction": "genres",
     "RolesFunction": "roles",
+    "ChangesFunction": "changes",
 }
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 TABLE_RESOURCES = [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]

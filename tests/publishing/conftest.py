@@ -37,3 +37,31 @@ def table_dump(publish_table):
         return {k: {a: v for a, v in item.items() if a not in dropped} for k, item in items.items()}
 
     return dump
+
+
+@pytest.fixture
+def clock(publish_table, monkeypatch):
+    """For the change feed's tests: a clock that moves one second each time it is read, no settle window.
+
+    Publishing stamps positions and the read tier takes its horizon from it; `clock.skip(ms)` jumps ahead."""
+    import dataclasses
+
+    from publishing import feed as writing
+    from read_api import config, feed
+
+    class Clock:
+        def __init__(self):
+            self.ms = feed.now_ms()
+
+        def __call__(self) -> int:
+            self.ms += 1000
+            return self.ms
+
+        def skip(self, ms: int) -> None:
+            self.ms += ms
+
+    ticking = Clock()
+    monkeypatch.setattr(feed, "now_ms", ticking)
+    monkeypatch.setattr(writing, "_last_ms", [0])
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, changes_settle_seconds=0))
+    return ticking

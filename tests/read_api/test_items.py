@@ -121,8 +121,9 @@ def test_owned_partitions_cover_every_built_key():
 
 def test_cache_tags_for_written_items():
     tags = cachetags.for_items(items.festival_items(FESTIVALS["wacken"]))
-    assert tags == {"festival:wacken", "festivals", "upcoming"}
-    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])) == {"band:iron-maiden", "bands"}
+    assert tags == {"festival:wacken", "festivals", "upcoming", "changes"}  # a document: the feed gains an entry
+    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])) == {"band:iron-maiden", "bands", "changes"}
+    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])[1:]) == {"band:iron-maiden", "bands"}
     assert cachetags.for_key("GENRE#x#BANDS", "BAND#y") == {"genre:x"}
     assert cachetags.for_key("METADATA#BANDS#REVIEWED", "#SUMMARY") == {"bands"}
 
@@ -141,7 +142,8 @@ def test_items_round_trip_through_the_table(dynamodb_table):
 
 
 @pytest.mark.parametrize(("pk", "sk", "listing", "paths"), [
-    ("FESTIVAL#wacken", "METADATA", None, {"/api/festivals/wacken", "/api/festivals/wacken/calendar.ics"}),
+    ("FESTIVAL#wacken", "METADATA", None,
+     {"/api/festivals/wacken", "/api/festivals/wacken/calendar.ics", "/api/changes"}),
     ("FESTIVAL#wacken", "UPCOMING#2026", None,
      {"/api/festivals/upcoming", "/api/festivals/upcoming.ics", "/api/festivals"}),
     ("FESTIVAL#wacken#EDITIONS", "#SUMMARY", None, {"/api/festivals/wacken/editions"}),
@@ -150,14 +152,14 @@ def test_items_round_trip_through_the_table(dynamodb_table):
     ("FESTIVAL#old-key#EDITIONS", "~ALIAS", None, {"/api/festivals/old-key/editions", "/api/festivals/old-key/editions/*"}),
     ("METADATA#FESTIVALS", "FESTIVAL#wacken", None, {"/api/festivals"}),
     ("METADATA#FESTIVALS", "#SUMMARY", None, {"/api/festivals"}),
-    ("BAND#metallica", "METADATA", None, {"/api/bands/metallica"}),
+    ("BAND#metallica", "METADATA", None, {"/api/bands/metallica", "/api/changes"}),
     ("BAND#metallica#FESTIVALS", "FESTIVAL#wacken#2026", None,
      {"/api/bands/metallica/festivals", "/api/bands/metallica/calendar.ics"}),
     ("METADATA#BANDS", "BAND#metallica", "BANDS#REVIEWED", {"/api/bands", "/api/bands/reviewed"}),
     ("METADATA#BANDS", "BAND#metallica", "BANDS#UNREVIEWED", {"/api/bands", "/api/bands/unreviewed"}),
     ("METADATA#BANDS", "BAND#metallica", None, {"/api/bands"}),
     ("METADATA#BANDS#UNREVIEWED", "#SUMMARY", None, {"/api/bands/unreviewed"}),
-    ("GENRE#thrash-metal", "METADATA", None, {"/api/genres/thrash-metal"}),
+    ("GENRE#thrash-metal", "METADATA", None, {"/api/genres/thrash-metal", "/api/changes"}),
     ("GENRE#thrash-metal#BANDS", "BAND#metallica", None, {"/api/genres/thrash-metal/bands", "/api/bands"}),
     ("METADATA#GENRES", "GENRE#thrash-metal", None, {"/api/genres"}),
     ("ROLE#vocals#MEMBERS", "MEMBER#metallica#000", None, {"/api/roles/vocals/members"}),
