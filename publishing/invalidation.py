@@ -40,6 +40,8 @@ def paths_for_tag(tag: str) -> list[str]:
     if tag in _COLLECTION_PATHS:
         return list(_COLLECTION_PATHS[tag])
     kind, _, key = tag.partition(":")
+    if kind == "search":  # `q` is free text (any case, accents, spacing): every search answer
+        return ["/api/search*"]
     base = f"/api/{_FAMILY[kind]}/{key}"
     return [base, base + "?*", base + "/*"]
 

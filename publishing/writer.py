@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from django.conf import settings
 
+from read_api.schema import parse_ref
+
 from . import conf
 
 BATCH_WRITE_MAX = 25
@@ -32,8 +34,8 @@ FENCE_PK = "#FENCE"
 FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
-_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, #count",
-               "ExpressionAttributeNames": {"#rev": "rev", "#count": "count"}}
+_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, #count, #refs",
+               "ExpressionAttributeNames": {"#rev": "rev", "#count": "count", "#refs": "refs"}}
 _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
 
@@ -117,6 +119,7 @@ class Stored:
     rev: int
     listing: str | None = None  # a band row's GSI3PK: the reviewed or unreviewed list it shows in
     count: int | None = None  # a summary's count: an incremental publish counts from it
+    refs: tuple = ()  # a search manifest's rows: keys its record owns outside its own partitions
 
 
 @dataclass
@@ -141,8 +144,9 @@ def _key(attrs: dict) -> Key:
 
 def _stored(attrs: dict) -> Stored:
     count = attrs.get("count", {}).get("N")
+    refs = tuple(sorted(parse_ref(r) for r in attrs.get("refs", {}).get("SS", ())))
     return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
-                  attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None)
+                  attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None, refs)
 
 
 def _key_attrs(key: Key) -> dict:
@@ -162,7 +166,8 @@ class Writer:
     # --- reading what is stored -----------------------------------------------------------------
     def read(self, partitions, *, consistent: bool = False) -> dict[Key, Stored]:
         """Stored hash and rev of every item in these (PK, None) partitions, (PK, Prefix) ranges and
-        (PK, SK) keys. `consistent`: strongly consistent reads (an incremental publish counts from them)."""
+        (PK, SK) keys, and of the items the search manifests found there name (`Stored.refs`).
+        `consistent`: strongly consistent reads (an incremental publish counts from them)."""
         found: dict[Key, Stored] = {}
         exact = sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)})
         whole = sorted({pk for pk, sk in partitions if sk is None})
@@ -172,8 +177,10 @@ class Writer:
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
             for part in pool.map(lambda q: self._query_partition(*q, consistent=consistent), queries):
                 found.update(part)
-        exact = [k for k in exact if k[0] not in whole]
         self.items_read += len(found)
+        # A manifest's rows are read with the exact keys (the same BatchGetItem round).
+        exact = sorted({*(k for k in exact if k[0] not in whole),
+                        *(r for stored in found.values() for r in stored.refs if r not in found)})
         for start in range(0, len(exact), BATCH_GET_MAX):
             request = {self.table: {"Keys": [_key_attrs(k) for k in exact[start:start + BATCH_GET_MAX]], **_PROJECTION,
                                     **({"ConsistentRead": True} if consistent else {})}}
@@ -217,7 +224,9 @@ class Writer:
             found.update({_key(a): a for a in self._items(
                 "query", KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": str(prefix)}})})
-        for pk, sk in sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}):
+        exact = {(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}
+        exact |= {parse_ref(r) for attrs in found.values() for r in attrs.get("refs", {}).get("SS", ())}
+        for pk, sk in sorted(exact - set(found)):
             answer = self.client.get_item(TableName=self.table, Key=_key_attrs((pk, sk)))
             if "Item" in answer:
                 found[(pk, sk)] = answer["Item"]

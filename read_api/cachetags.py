@@ -9,6 +9,8 @@ every stale answer, query-string variants included.
 Tags (frozen, lowercase keys are URL slugs):
   festival:<key>  band:<key>  genre:<key>  role:<key>        one record and its sub-resources
   festivals  upcoming  bands  genres  roles                 the top-level lists (every page and filter)
+  search:<prefix>                                          the search answers read from SEARCH#<prefix>
+                                                           (spaces written as hyphens: `search:iron-m`)
 Answers carry at most MAX_TAGS tags, comma-separated.
 """
 
@@ -43,6 +45,10 @@ def role(key: str) -> str:
     return f"role:{key}"
 
 
+def search(prefix: str) -> str:
+    return "search:" + prefix.replace(" ", "-")
+
+
 _COLLECTION_BY_PK = {
     schema.FESTIVALS_PK: FESTIVALS,
     schema.BANDS_PK: BANDS,
@@ -56,6 +62,10 @@ _RECORD_BY_PREFIX = {"FESTIVAL": festival, "BAND": band, "GENRE": genre, "ROLE":
 
 def for_key(pk: str, sk: str) -> set[str]:
     """The tags to invalidate when the item (pk, sk) is written or deleted."""
+    if pk.startswith(schema.SEARCH_PREFIX):
+        return {search(pk.removeprefix(schema.SEARCH_PREFIX))}
+    if sk == schema.SEARCH_MANIFEST:  # publishing's own record of a record's search rows: serves no answer
+        return set()
     if pk in _COLLECTION_BY_PK:
         return {_COLLECTION_BY_PK[pk]}
     if sk.startswith(schema.UPCOMING_PREFIX):
@@ -100,8 +110,12 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
     answers every `/editions/{year}` under it, written `/editions/*`. Issue 15: an upcoming row
     also serves `/api/festivals` (its date filters) and `/upcoming.ics`; a festival's detail its
     `/calendar.ics`; a band's festival rows its `/calendar.ics`; a genre's band rows
-    `/api/bands` (`?genre=`).
+    `/api/bands` (`?genre=`). A search row serves `/api/search` (every `q` whose prefix it is).
     """
+    if pk.startswith(schema.SEARCH_PREFIX):
+        return {"/api/search"}
+    if sk == schema.SEARCH_MANIFEST:
+        return set()
     if pk in _LIST_PATHS:
         paths = {_LIST_PATHS[pk]}
         if pk == schema.BANDS_PK and listing in _LISTING_PATHS:

@@ -50,6 +50,8 @@ Every item carries:
 | summary           | METADATA#ROLES              | #SUMMARY                    | -                                     | its count |
 | summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
 | role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
+| search_row        | SEARCH#<prefix>             | <0|1>#<99999-count>#<name>#<band|festival>#<key> | -            | /api/search?q= |
+| search_manifest   | BAND#<key> / FESTIVAL#<key> | SEARCH                      | -                                     | (publishing: the search rows it owns) |
 
 Why collections have their own partition with a `#SUMMARY` item: `#` sorts before every
 row prefix, so the one Query that reads a list's first page returns the collection's
@@ -67,9 +69,18 @@ partition (sparse). GSI4 holds only festival rows with coordinates, under one ke
 latitude (`<lat + 90, 000.00000>#<key>`): a map box is one Query of its latitude band with a
 filter on `lng`. GSI2PK was `LOCATION#<lower-case country name>` (read by no endpoint); a
 `republish` rewrites every festival row with the new value (their content hash changes).
+
+Search (issue 15.1): a band or festival is indexed under every normalised prefix of its name
+(`read_api.search`), one `search_row` per prefix in `SEARCH#<prefix>`, sorted by rank: `0` for
+the record whose whole name is the prefix, then 99999 − its festival count (a band) or edition
+count (a festival), then its normalised name, kind and key. A row's `term` is the indexed text
+the prefix came from (a query longer than the partition's prefix filters on it). The rows of
+one record live in partitions its key does not name, so the record's own partition holds a
+`search_manifest` whose `refs` (a string set of "<PK>\t<SK>") lists them: publishing reads the
+manifest with the record's partition and the rows it names, and deletes those no longer built.
 """
 
-from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -98,6 +109,9 @@ BAND_ROW_PREFIX = "BAND#"
 GENRE_ROW_PREFIX = "GENRE#"
 ROLE_ROW_PREFIX = "ROLE#"
 MEMBER_PREFIX = "MEMBER#"
+SEARCH_MANIFEST = "SEARCH"  # a band's or festival's search manifest (SK in its own partition)
+SEARCH_PREFIX = "SEARCH#"
+REF_SEPARATOR = "\t"
 
 
 def festival_pk(key: str) -> str:
@@ -189,6 +203,20 @@ def role_member_sk(band_key: str, position: int) -> str:
     return f"MEMBER#{band_key}#{int(position):03d}"
 
 
+def search_pk(prefix: str) -> str:
+    return f"{SEARCH_PREFIX}{prefix}"
+
+
+def ref(pk: str, sk: str) -> str:
+    """An item key as a manifest's `refs` hold it."""
+    return f"{pk}{REF_SEPARATOR}{sk}"
+
+
+def parse_ref(value: str) -> tuple[str, str]:
+    pk, _, sk = value.partition(REF_SEPARATOR)
+    return pk, sk
+
+
 # --- discriminator values (frozen) -----------------------------------------------------------
 class Kind:
     FESTIVAL = "festival"
@@ -206,6 +234,8 @@ class Kind:
     ROLE_ROW = "role_row"
     ROLE_MEMBER = "role_member"
     SUMMARY = "summary"
+    SEARCH_ROW = "search_row"
+    SEARCH_MANIFEST = "search_manifest"
 
 
 # --- the models ----------------------------------------------------------------------------
@@ -283,6 +313,8 @@ class Item(Model):
     GSI4SK = UnicodeAttribute(null=True)
     lat = NumberAttribute(null=True)
     lng = NumberAttribute(null=True)
+    term = UnicodeAttribute(null=True)
+    refs = UnicodeSetAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()
@@ -358,6 +390,14 @@ class RoleMemberItem(Item, discriminator=Kind.ROLE_MEMBER):
 
 
 class SummaryItem(Item, discriminator=Kind.SUMMARY):
+    pass
+
+
+class SearchRowItem(Item, discriminator=Kind.SEARCH_ROW):
+    pass
+
+
+class SearchManifestItem(Item, discriminator=Kind.SEARCH_MANIFEST):
     pass
 
 

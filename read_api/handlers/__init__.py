@@ -8,4 +8,5 @@ MODULES = {
     "bands": "read_api.handlers.bands",
     "genres": "read_api.handlers.genres",
     "roles": "read_api.handlers.roles",
+    "search": "read_api.handlers.search",
 }
