@@ -40,6 +40,7 @@ FUNCTIONS = {
     "bands": "BandsFunction",
     "genres": "GenresFunction",
     "roles": "RolesFunction",
+    "search": "SearchFunction",
 }
 # SAM names the alias that AutoPublishAlias creates "<function>Alias<alias>"; a
 # plain Ref to it works whichever transform CloudFormation runs first.

@@ -19,7 +19,7 @@ from samtranslator.translator.transform import transform
 from infra import openapi_overlay
 from infra.package import OPENAPI_SOURCE
 
-READ_FUNCTIONS = ["FestivalsFunction", "BandsFunction", "GenresFunction", "RolesFunction"]
+READ_FUNCTIONS = ["FestivalsFunction", "BandsFunction", "GenresFunction", "RolesFunction", "SearchFunction"]
 SHARED_ALARMS = {"Api5xxRateAlarm", "ApiLatencyP99Alarm", "TableThrottleAlarm"}
 PARAMETERS = {"Environment": "production"}
 

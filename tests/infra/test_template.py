@@ -16,6 +16,7 @@ READ_FUNCTIONS = {
     "BandsFunction": "bands",
     "GenresFunction": "genres",
     "RolesFunction": "roles",
+    "SearchFunction": "search",
 }
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 TABLE_RESOURCES = [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
@@ -536,7 +537,8 @@ def test_read_functions_get_the_secrets_and_would_refuse_to_start_without_them(t
 
 
 def test_read_roles_need_no_secret_store_access(resources):
-    for role in ("FestivalsFunctionRole", "BandsFunctionRole", "GenresFunctionRole", "RolesFunctionRole"):
+    for role in ("FestivalsFunctionRole", "BandsFunctionRole", "GenresFunctionRole", "RolesFunctionRole",
+                 "SearchFunctionRole"):
         actions = {action for statement in statements(resources[role]) for action in as_list(statement["Action"])}
         assert not any(action.startswith(("secretsmanager:", "ssm:", "kms:")) for action in actions), role
 
