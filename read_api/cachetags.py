@@ -9,8 +9,8 @@ every stale answer, query-string variants included.
 Tags (frozen, lowercase keys are URL slugs):
   festival:<key>  band:<key>  genre:<key>  role:<key>        one record and its sub-resources
   festivals  upcoming  bands  genres  roles                 the top-level lists (every page and filter)
-  search:<prefix>                                          the search answers read from SEARCH#<prefix>
-                                                           (spaces written as hyphens: `search:iron-m`)
+  search:<first two characters of the prefix>              the search answers read from SEARCH#<prefix…>
+                                                           (a space written as a hyphen: `search:ir`, `search:a-`)
 Answers carry at most MAX_TAGS tags, comma-separated.
 """
 
@@ -45,8 +45,17 @@ def role(key: str) -> str:
     return f"role:{key}"
 
 
+SEARCH_TAG_CHARS = 2
+
+
 def search(prefix: str) -> str:
-    return "search:" + prefix.replace(" ", "-")
+    """The tag of the search answers read from SEARCH#<prefix>: its first two characters name it.
+
+    Per-prefix tags would be exact but a record has ~16 prefixes, and a lineup edit that changes
+    twenty bands' festival counts would invalidate hundreds of tags (past publishing's threshold,
+    one wildcard over the whole API). Two characters give a record two or so tags per word and
+    clear only the answers to queries starting like its words (each refilled by one Query)."""
+    return "search:" + prefix[:SEARCH_TAG_CHARS].replace(" ", "-")
 
 
 _COLLECTION_BY_PK = {
