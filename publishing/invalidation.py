@@ -50,7 +50,7 @@ def _collapse_wildcards(paths: list[str]) -> list[str]:
     wildcards = [p for p in paths if p.endswith("*")]
     if len(wildcards) <= MAX_WILDCARDS:
         return paths
-    families = sorted({"/".join(p.split("/")[:3]) for p in wildcards})  # /api/bands
+    families = sorted({"/".join(p.rstrip("*").split("/")[:3]) for p in wildcards})  # /api/bands, /api/search
     return sorted({p for p in paths if not p.endswith("*")}) + [f + "*" for f in families]
 
 
