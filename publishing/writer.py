@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from read_api.schema import parse_ref
+from read_api.schema import parse_refs
 
 from . import conf
 
@@ -144,7 +144,7 @@ def _key(attrs: dict) -> Key:
 
 def _stored(attrs: dict) -> Stored:
     count = attrs.get("count", {}).get("N")
-    refs = tuple(sorted(parse_ref(r) for r in attrs.get("refs", {}).get("SS", ())))
+    refs = tuple(parse_refs(attrs.get("refs", {}).get("S")))
     return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
                   attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None, refs)
 
@@ -225,7 +225,7 @@ class Writer:
                 "query", KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": str(prefix)}})})
         exact = {(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}
-        exact |= {parse_ref(r) for attrs in found.values() for r in attrs.get("refs", {}).get("SS", ())}
+        exact |= {r for attrs in found.values() for r in parse_refs(attrs.get("refs", {}).get("S"))}
         for pk, sk in sorted(exact - set(found)):
             answer = self.client.get_item(TableName=self.table, Key=_key_attrs((pk, sk)))
             if "Item" in answer:

@@ -94,8 +94,8 @@ def _hash(item: Item) -> str:
     filters = [item.GSI4PK, item.GSI4SK, item.lat, item.lng]  # issue 15's filter attributes
     if any(value is not None for value in filters):  # only then: the hash of every other item is unchanged
         parts.append([None if v is None else str(v) for v in filters])
-    if item.term is not None or item.refs:  # issue 15's search rows and manifests, likewise
-        parts.append([item.term, sorted(item.refs or ())])
+    if item.term is not None or item.refs is not None:  # issue 15's search rows and manifests, likewise
+        parts.append([item.term, item.refs])
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -291,9 +291,9 @@ def search_items(owner_pk: str, result: dict, count: int, *, rev: int = 0) -> li
     ]
     if not rows:
         return []
-    refs = sorted(schema.ref(row.PK, row.SK) for row in rows)
-    manifest = _make(schema.SearchManifestItem, owner_pk, schema.SEARCH_MANIFEST, {"refs": refs}, rev=rev,
-                     refs=set(refs))
+    refs = schema.refs_text((row.PK, row.SK) for row in rows)
+    manifest = _make(schema.SearchManifestItem, owner_pk, schema.SEARCH_MANIFEST, {"rows": len(rows)}, rev=rev,
+                     refs=refs)
     return [*rows, manifest]
 
 

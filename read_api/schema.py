@@ -76,11 +76,12 @@ the record whose whole name is the prefix, then 99999 − its festival count (a 
 count (a festival), then its normalised name, kind and key. A row's `term` is the indexed text
 the prefix came from (a query longer than the partition's prefix filters on it). The rows of
 one record live in partitions its key does not name, so the record's own partition holds a
-`search_manifest` whose `refs` (a string set of "<PK>\t<SK>") lists them: publishing reads the
+`search_manifest` whose `refs` (one string of sorted "<PK>\t<SK>" lines: a string set's order
+is not kept by DynamoDB) lists them: publishing reads the
 manifest with the record's partition and the rows it names, and deletes those no longer built.
 """
 
-from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -208,13 +209,18 @@ def search_pk(prefix: str) -> str:
 
 
 def ref(pk: str, sk: str) -> str:
-    """An item key as a manifest's `refs` hold it."""
+    """An item key as a line of a manifest's `refs`."""
     return f"{pk}{REF_SEPARATOR}{sk}"
 
 
-def parse_ref(value: str) -> tuple[str, str]:
-    pk, _, sk = value.partition(REF_SEPARATOR)
-    return pk, sk
+def refs_text(keys) -> str:
+    """A manifest's `refs`: its keys as sorted lines."""
+    return "\n".join(sorted(ref(pk, sk) for pk, sk in keys))
+
+
+def parse_refs(text: str | None) -> list[tuple[str, str]]:
+    """The (PK, SK) keys a manifest's `refs` names."""
+    return [(pk, sk) for line in (text or "").split("\n") if line for pk, _, sk in [line.partition(REF_SEPARATOR)]]
 
 
 # --- discriminator values (frozen) -----------------------------------------------------------
@@ -314,7 +320,7 @@ class Item(Model):
     lat = NumberAttribute(null=True)
     lng = NumberAttribute(null=True)
     term = UnicodeAttribute(null=True)
-    refs = UnicodeSetAttribute(null=True)
+    refs = UnicodeAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()

@@ -122,7 +122,7 @@ def test_owned_partitions_cover_every_built_key():
     for pk, sk in items.keys_of(built):
         # Search rows live in SEARCH#<prefix> partitions: the manifest, in an owned partition, names them.
         assert any(pk == opk and (osk is None or osk == sk) for opk, osk in owned) or \
-            schema.ref(pk, sk) in manifest.refs, (pk, sk)
+            (pk, sk) in schema.parse_refs(manifest.refs), (pk, sk)
 
 
 def test_cache_tags_for_written_items():
