@@ -34,6 +34,9 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       role = {key, name, category, description}; members = role-member rows
         {bandKey, bandName, name, roleKeys} (+ optional "position": index in the band's member list)
       -> role item ({"role": {..., bandMemberCount}}), role_row, role's-members summary and rows.
+  search_items(owner_pk, result, count, *, rev) -> list[Item]   (festival_items and band_items add them)
+      one search row per normalised prefix of result["name"] (read_api.search), its body `result`
+      ({type, key, name, …}), ranked by `count`; and the manifest in owner_pk naming the rows.
   festival_alias_items(old_key, new_key, *, rev) -> list[Item]   the 301 from a renamed key
   summary_item(pk, count, *, rev) -> SummaryItem                  a top-level collection's count
       pk in COLLECTION_PKS: schema.FESTIVALS_PK, BANDS_PK, BANDS_REVIEWED_PK,
