@@ -14,6 +14,7 @@ prints, with ratios:
                cold start of a calendar route (it imports icalendar) beside the festival detail's
   changes      the change feed (issue 15.3) over FEED_ENTRIES entries of band documents: requests, RCU, warm time of
                a page of 100 and of 500 beside /api/festivals, the cursor for now, and its cold start
+  search       /api/search keystroke by keystroke: requests, RCU, results, warm p50/p99; search rows per record
 Module-level imports are the standard library only: the child processes measure their own imports.
 """
 
@@ -513,8 +514,8 @@ def measure() -> list[tuple[str, str, str, str]]:
             event = {"path": path, "httpMethod": "GET", "queryStringParameters": query}
             module = {"festivals": festivals, "bands": bands}.get(path.split("/")[2])
             if module is None:
-                from read_api.handlers import changes, genres, roles
-                module = {"genres": genres, "roles": roles, "changes": changes}[path.split("/")[2]]
+                from read_api.handlers import changes, genres, roles, search
+                module = {"genres": genres, "roles": roles, "changes": changes, "search": search}[path.split("/")[2]]
             with open(os.devnull, "w") as devnull:
                 stdout, sys.stdout = sys.stdout, devnull
                 try:
@@ -568,6 +569,7 @@ def measure() -> list[tuple[str, str, str, str]]:
         rows += _warm_rows(calls, "the unfiltered list")
         rows += _calendar_lines_vs_library()
         rows += feed_rows(client, table_name, data, cost, calls["/api/festivals"], env)
+        rows += _search_rows(cost, client, table_name)
     finally:
         server.stop()
         workdir.cleanup()
@@ -650,6 +652,49 @@ def measure_changes() -> list[tuple[str, str, str, str]]:
                          lambda: festivals.lambda_handler(list_event, None), env)
     finally:
         server.stop()
+
+
+# --- issue 15.1: search as you type --------------------------------------------------------------
+SEARCH_KEYSTROKES = ["b", "ba", "band", "band 0", "band 004", "band 0042", "0042", "fest 00", "band 0042 live"]
+
+
+def _search_rows(cost, client, table_name: str) -> list[tuple[str, str, str, str]]:
+    """Each keystroke of a search: requests, RCU, results and warm p50/p99 (ms); the prefix rows in the table."""
+    from read_api import schema, search
+    from read_api.handlers import search as search_handler
+
+    rows = []
+    calls = {}
+    for q in SEARCH_KEYSTROKES:
+        requests_, capacity, body = cost("/api/search", {"q": q})
+        rows.append((f"cost /api/search?q={q}", f"{requests_} request", f"{capacity:g} RCU",
+                     f"{body['count']} results"))
+        event = {"path": "/api/search", "httpMethod": "GET", "queryStringParameters": {"q": q}}
+        calls[q] = (lambda e: lambda: search_handler.lambda_handler(e, None))(event)
+    samples: dict = {q: [] for q in calls}
+    with open(os.devnull, "w") as devnull:
+        stdout, sys.stdout = sys.stdout, devnull
+        try:
+            for call in calls.values():
+                call()
+            for _ in range(WARM_REQUESTS // 3):
+                for q, call in calls.items():
+                    start = time.perf_counter()
+                    call()
+                    samples[q].append((time.perf_counter() - start) * 1000)
+        finally:
+            sys.stdout = stdout
+    for q, values in samples.items():
+        values.sort()
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        rows.append((f"warm /api/search?q={q}", f"p50 {statistics.median(values):.2f} ms", f"p99 {p99:.2f} ms", ""))
+    search_rows = manifests = 0
+    for page in client.get_paginator("scan").paginate(TableName=table_name, ProjectionExpression="PK, SK"):
+        search_rows += sum(1 for i in page["Items"] if i["PK"]["S"].startswith(schema.SEARCH_PREFIX))
+        manifests += sum(1 for i in page["Items"] if i["SK"]["S"] == schema.SEARCH_MANIFEST)
+    rows.append(("search rows in the table", f"{search_rows}", f"{manifests} bands and festivals",
+                 f"{search_rows / max(manifests, 1):.1f} rows per record (prefixes <= {search.MAX_PREFIX} chars)"))
+    return rows
 
 
 def print_table(rows) -> None:

@@ -41,6 +41,7 @@ FUNCTIONS = {
     "genres": "GenresFunction",
     "roles": "RolesFunction",
     "changes": "ChangesFunction",
+    "search": "SearchFunction",
 }
 # SAM names the alias that AutoPublishAlias creates "<function>Alias<alias>"; a
 # plain Ref to it works whichever transform CloudFormation runs first.

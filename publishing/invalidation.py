@@ -41,6 +41,8 @@ def paths_for_tag(tag: str) -> list[str]:
     if tag in _COLLECTION_PATHS:
         return list(_COLLECTION_PATHS[tag])
     kind, _, key = tag.partition(":")
+    if kind == "search":  # `q` is free text (any case, accents, spacing): every search answer
+        return ["/api/search*"]
     base = f"/api/{_FAMILY[kind]}/{key}"
     return [base, base + "?*", base + "/*"]
 
@@ -49,7 +51,7 @@ def _collapse_wildcards(paths: list[str]) -> list[str]:
     wildcards = [p for p in paths if p.endswith("*")]
     if len(wildcards) <= MAX_WILDCARDS:
         return paths
-    families = sorted({"/".join(p.split("/")[:3]) for p in wildcards})  # /api/bands
+    families = sorted({"/".join(p.rstrip("*").split("/")[:3]) for p in wildcards})  # /api/bands, /api/search
     return sorted({p for p in paths if not p.endswith("*")}) + [f + "*" for f in families]
 
 

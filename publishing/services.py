@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from catalog.snapshots import build_snapshot
+from read_api import schema
 
 from . import cdn, conf, feed, invalidation
 from .models import PublishTask
@@ -70,7 +71,7 @@ class StoredIndex(dict):
 
 
 def _owned(stored: StoredIndex, entity: Entity) -> list:
-    """The stored keys that live in `entity`'s partitions."""
+    """The stored keys that live in `entity`'s partitions, and the search rows its manifest there names."""
     found = []
     for pk, sk in entity.partitions():
         if sk is None:
@@ -79,7 +80,7 @@ def _owned(stored: StoredIndex, entity: Entity) -> list:
             found += [k for k in stored.by_pk.get(pk, []) if k[1].startswith(sk)]
         elif (pk, sk) in stored:
             found.append((pk, sk))
-    return found
+    return found + [r for k in found for r in stored[k].refs if r in stored]
 
 
 def _entity_plan(catalog: PublicCatalog, entity: Entity, stored: dict, *, token: int, rev=None):
@@ -160,9 +161,15 @@ def _counted_first(plan: Plan, entities) -> None:
     and the counts themselves: they go out in the first transaction together, so a publish that
     fails half-way never leaves a count out of step with its rows (the retry counts from both)."""
     counted = KeySet([p for e in entities if e.bands or e.kind == COLLECTIONS for p in e.reads()])
-    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if k in counted}
+    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if k in counted or _search(k)}
+    # A search manifest and the rows it names go together too: a manifest never names rows that
+    # were not written, nor leaves out rows still stored (they would be found by no later publish).
     if len(plan.first) >= TRANSACT_MAX:
         logger.warning("publishing: %s counted writes span more than one transaction", len(plan.first))
+
+
+def _search(key) -> bool:
+    return key[0].startswith(schema.SEARCH_PREFIX) or key[1] == schema.SEARCH_MANIFEST
 
 
 # --- republish ------------------------------------------------------------------------------------

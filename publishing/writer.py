@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 from django.conf import settings
 
 from read_api.feed import CHANGES_PK
+from read_api.schema import parse_refs
 
 from . import conf, feed
 
@@ -37,8 +38,8 @@ _NOT_PUBLIC = frozenset({FENCE_PK, CHANGES_PK})  # publishing's own partitions: 
 FENCE_SHARDS = 4  # one per writer stream: parallel transactions never contend for one fence item
 BATCH_GET_MAX = 100
 READ_CONCURRENCY = 6
-_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, GSI2PK, #count",
-               "ExpressionAttributeNames": {"#rev": "rev", "#count": "count"}}
+_PROJECTION = {"ProjectionExpression": "PK, SK, content_hash, #rev, GSI3PK, GSI2PK, #count, #refs",
+               "ExpressionAttributeNames": {"#rev": "rev", "#count": "count", "#refs": "refs"}}
 _REV_CONDITION = "attribute_not_exists(PK) OR #rev <= :rev"
 
 
@@ -123,6 +124,7 @@ class Stored:
     listing: str | None = None  # a band row's GSI3PK: the reviewed or unreviewed list it shows in
     count: int | None = None  # a summary's count: an incremental publish counts from it
     country: str | None = None  # a band row's GSI2PK (BANDS#COUNTRY#<CC>): the country count it is in
+    refs: tuple = ()  # a search manifest's rows: keys its record owns outside its own partitions
 
 
 @dataclass
@@ -171,9 +173,10 @@ def _key(attrs: dict) -> Key:
 
 def _stored(attrs: dict) -> Stored:
     count = attrs.get("count", {}).get("N")
+    refs = tuple(parse_refs(attrs.get("refs", {}).get("S")))
     return Stored(attrs.get("content_hash", {}).get("S", ""), int(attrs.get("rev", {}).get("N", "0")),
                   attrs.get("GSI3PK", {}).get("S"), int(count) if count is not None else None,
-                  attrs.get("GSI2PK", {}).get("S"))
+                  attrs.get("GSI2PK", {}).get("S"), refs)
 
 
 def _key_attrs(key: Key) -> dict:
@@ -193,7 +196,8 @@ class Writer:
     # --- reading what is stored -----------------------------------------------------------------
     def read(self, partitions, *, consistent: bool = False) -> dict[Key, Stored]:
         """Stored hash and rev of every item in these (PK, None) partitions, (PK, Prefix) ranges and
-        (PK, SK) keys. `consistent`: strongly consistent reads (an incremental publish counts from them)."""
+        (PK, SK) keys, and of the items the search manifests found there name (`Stored.refs`).
+        `consistent`: strongly consistent reads (an incremental publish counts from them)."""
         found: dict[Key, Stored] = {}
         exact = sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)})
         whole = sorted({pk for pk, sk in partitions if sk is None})
@@ -203,8 +207,10 @@ class Writer:
         with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
             for part in pool.map(lambda q: self._query_partition(*q, consistent=consistent), queries):
                 found.update(part)
-        exact = [k for k in exact if k[0] not in whole]
         self.items_read += len(found)
+        # A manifest's rows are read with the exact keys (the same BatchGetItem round).
+        exact = sorted({*(k for k in exact if k[0] not in whole),
+                        *(r for stored in found.values() for r in stored.refs if r not in found)})
         for start in range(0, len(exact), BATCH_GET_MAX):
             request = {self.table: {"Keys": [_key_attrs(k) for k in exact[start:start + BATCH_GET_MAX]], **_PROJECTION,
                                     **({"ConsistentRead": True} if consistent else {})}}
@@ -248,7 +254,9 @@ class Writer:
             found.update({_key(a): a for a in self._items(
                 "query", KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": str(prefix)}})})
-        for pk, sk in sorted({(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}):
+        exact = {(pk, sk) for pk, sk in partitions if sk is not None and not isinstance(sk, Prefix)}
+        exact |= {r for attrs in found.values() for r in parse_refs(attrs.get("refs", {}).get("S"))}
+        for pk, sk in sorted(exact - set(found)):
             answer = self.client.get_item(TableName=self.table, Key=_key_attrs((pk, sk)))
             if "Item" in answer:
                 found[(pk, sk)] = answer["Item"]

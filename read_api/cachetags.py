@@ -11,6 +11,8 @@ Tags (frozen, lowercase keys are URL slugs):
   festivals  upcoming  bands  genres  roles                 the top-level lists (every page and filter)
   changes                                                   the change feed's latest page (a document's write
                                                             appends an entry: read_api.feed)
+  search:<first two characters of the prefix>              the search answers read from SEARCH#<prefix…>
+                                                           (a space written as a hyphen: `search:ir`, `search:a-`)
 Answers carry at most MAX_TAGS tags, comma-separated.
 """
 
@@ -46,6 +48,19 @@ def role(key: str) -> str:
     return f"role:{key}"
 
 
+SEARCH_TAG_CHARS = 2
+
+
+def search(prefix: str) -> str:
+    """The tag of the search answers read from SEARCH#<prefix>: its first two characters name it.
+
+    Per-prefix tags would be exact but a record has ~16 prefixes, and a lineup edit that changes
+    twenty bands' festival counts would invalidate hundreds of tags (past publishing's threshold,
+    one wildcard over the whole API). Two characters give a record two or so tags per word and
+    clear only the answers to queries starting like its words (each refilled by one Query)."""
+    return "search:" + prefix[:SEARCH_TAG_CHARS].replace(" ", "-")
+
+
 _COLLECTION_BY_PK = {
     schema.FESTIVALS_PK: FESTIVALS,
     schema.BANDS_PK: BANDS,
@@ -61,6 +76,10 @@ _RECORD_BY_PREFIX = {"FESTIVAL": festival, "BAND": band, "GENRE": genre, "ROLE":
 
 def for_key(pk: str, sk: str) -> set[str]:
     """The tags to invalidate when the item (pk, sk) is written or deleted."""
+    if pk.startswith(schema.SEARCH_PREFIX):
+        return {search(pk.removeprefix(schema.SEARCH_PREFIX))}
+    if sk == schema.SEARCH_MANIFEST:  # publishing's own record of a record's search rows: serves no answer
+        return set()
     if pk in _COLLECTION_BY_PK:
         return {_COLLECTION_BY_PK[pk]}
     if sk.startswith(schema.UPCOMING_PREFIX):
@@ -109,8 +128,12 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
     answers every `/editions/{year}` under it, written `/editions/*`. Issue 15: an upcoming row
     also serves `/api/festivals` (its date filters) and `/upcoming.ics`; a festival's detail its
     `/calendar.ics`; a band's festival rows its `/calendar.ics`; a genre's band rows
-    `/api/bands` (`?genre=`).
+    `/api/bands` (`?genre=`). A search row serves `/api/search` (every `q` whose prefix it is).
     """
+    if pk.startswith(schema.SEARCH_PREFIX):
+        return {"/api/search"}
+    if sk == schema.SEARCH_MANIFEST:
+        return set()
     if pk in _LIST_PATHS:
         paths = {_LIST_PATHS[pk]}
         if pk == schema.BANDS_PK and listing in _LISTING_PATHS:

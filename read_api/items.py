@@ -36,6 +36,9 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       -> role item ({"role": {..., bandMemberCount}}), role_row, role's-members summary and rows.
   genre_band_item(genre_key, row, *, rev), role_member_item(role_key, member, *, rev) -> Item
       one row of a genre's or role's list (a full rebuild writes each band's rows with the band).
+  search_items(owner_pk, result, count, *, rev) -> list[Item]   (festival_items and band_items add them)
+      one search row per normalised prefix of result["name"] (read_api.search), its body `result`
+      ({type, key, name, …}), ranked by `count`; and the manifest in owner_pk naming the rows.
   festival_alias_items(old_key, new_key, *, rev) -> list[Item]   the 301 from a renamed key
   summary_item(pk, count, *, rev) -> SummaryItem                  a top-level collection's count
       pk in COLLECTION_PKS: schema.FESTIVALS_PK, BANDS_PK, BANDS_REVIEWED_PK,
@@ -61,7 +64,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from . import schema
+from . import schema, search
 from .schema import Item, Kind
 
 MAX_BODY_BYTES = 350_000  # items stay far below DynamoDB's 400 KB limit
@@ -100,6 +103,8 @@ def _hash(item: Item) -> str:
     filters = [values.get(name) for name in ("GSI4PK", "GSI4SK", "lat", "lng")]  # issue 15's filter attributes
     if any(value is not None for value in filters):  # only then: the hash of every other item is unchanged
         parts.append([None if v is None else str(v) for v in filters])
+    if item.term is not None or item.refs is not None:  # issue 15's search rows and manifests, likewise
+        parts.append([item.term, item.refs])
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -248,7 +253,9 @@ def festival_items(detail: dict, *, rev: int = 0) -> list[Item]:
             _festival_row_for(festival, editions, edition), rev=rev, ends=end,
             GSI1PK=schema.UPCOMING_GSI1PK, GSI1SK=sort_key, **by_country, **geo,
         ))
-    return items
+    result = {"type": search.FESTIVAL, "key": key, "name": festival["name"], "location": festival.get("location"),
+              "country": festival.get("country"), "editionCount": len(editions)}
+    return items + search_items(schema.festival_pk(key), result, len(editions), rev=rev)
 
 
 def festival_alias_items(old_key: str, new_key: str, *, rev: int = 0) -> list[Item]:
@@ -300,7 +307,27 @@ def band_items(detail: dict, festivals: list[dict], *, rev: int = 0) -> list[Ite
             schema.band_festival_sk(appearance["festivalKey"], appearance["year"]),
             {**appearance, "year": int(appearance["year"])}, rev=rev,
         ))
-    return items
+    result = {"type": search.BAND, "key": key, "name": band["name"], "country": band.get("country"),
+              "festivalCount": row["festivalCount"]}
+    return items + search_items(schema.band_pk(key), result, row["festivalCount"], rev=rev)
+
+
+# --- search ----------------------------------------------------------------------------------
+def search_items(owner_pk: str, result: dict, count: int, *, rev: int = 0) -> list[Item]:
+    """A record's search rows (one per prefix of its name, `result` their body) and the manifest
+    in its own partition `owner_pk` naming them; none for a name without a letter or digit."""
+    rows = [
+        _make(schema.SearchRowItem, schema.search_pk(prefix),
+              search.rank_sk(prefix, result["name"], count, result["type"], result["key"]), result, rev=rev,
+              term=term)
+        for prefix, term in search.prefixes(result["name"]).items()
+    ]
+    if not rows:
+        return []
+    refs = schema.refs_text((row.PK, row.SK) for row in rows)
+    manifest = _make(schema.SearchManifestItem, owner_pk, schema.SEARCH_MANIFEST, {"rows": len(rows)}, rev=rev,
+                     refs=refs)
+    return [*rows, manifest]
 
 
 # --- genres and roles ------------------------------------------------------------------------

@@ -56,6 +56,8 @@ Every item carries:
 | summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
 | role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
 | change            | CHANGES                     | <ms>#<token>#<shard>#<n>    | -                                     | /api/changes (TTL: `expires`, see read_api.feed) |
+| search_row        | SEARCH#<prefix>             | <0|1>#<99999-count>#<name>#<band|festival>#<key> | -            | /api/search?q= |
+| search_manifest   | BAND#<key> / FESTIVAL#<key> | SEARCH                      | -                                     | (publishing: the search rows it owns) |
 
 Why collections have their own partition with a `#SUMMARY` item: `#` sorts before every
 row prefix, so the one Query that reads a list's first page returns the collection's
@@ -78,6 +80,16 @@ a country with no rows has none, and `#SUMMARY` of each of these partitions (the
 records with a country) marks the counts as complete, so publishing may count from them.
 GSI2PK was `LOCATION#<lower-case country name>` (read by no endpoint); a
 `republish` rewrites every festival row with the new value (their content hash changes).
+
+Search (issue 15.1): a band or festival is indexed under every normalised prefix of its name
+(`read_api.search`), one `search_row` per prefix in `SEARCH#<prefix>`, sorted by rank: `0` for
+the record whose whole name is the prefix, then 99999 − its festival count (a band) or edition
+count (a festival), then its normalised name, kind and key. A row's `term` is the indexed text
+the prefix came from (a query longer than the partition's prefix filters on it). The rows of
+one record live in partitions its key does not name, so the record's own partition holds a
+`search_manifest` whose `refs` (one string of sorted "<PK>\t<SK>" lines: a string set's order
+is not kept by DynamoDB) lists them: publishing reads the
+manifest with the record's partition and the rows it names, and deletes those no longer built.
 """
 
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
@@ -111,6 +123,9 @@ BAND_ROW_PREFIX = "BAND#"
 GENRE_ROW_PREFIX = "GENRE#"
 ROLE_ROW_PREFIX = "ROLE#"
 MEMBER_PREFIX = "MEMBER#"
+SEARCH_MANIFEST = "SEARCH"  # a band's or festival's search manifest (SK in its own partition)
+SEARCH_PREFIX = "SEARCH#"
+REF_SEPARATOR = "\t"
 
 
 def festival_pk(key: str) -> str:
@@ -210,6 +225,25 @@ def role_member_sk(band_key: str, position: int) -> str:
     return f"MEMBER#{band_key}#{int(position):03d}"
 
 
+def search_pk(prefix: str) -> str:
+    return f"{SEARCH_PREFIX}{prefix}"
+
+
+def ref(pk: str, sk: str) -> str:
+    """An item key as a line of a manifest's `refs`."""
+    return f"{pk}{REF_SEPARATOR}{sk}"
+
+
+def refs_text(keys) -> str:
+    """A manifest's `refs`: its keys as sorted lines."""
+    return "\n".join(sorted(ref(pk, sk) for pk, sk in keys))
+
+
+def parse_refs(text: str | None) -> list[tuple[str, str]]:
+    """The (PK, SK) keys a manifest's `refs` names."""
+    return [(pk, sk) for line in (text or "").split("\n") if line for pk, _, sk in [line.partition(REF_SEPARATOR)]]
+
+
 # --- discriminator values (frozen) -----------------------------------------------------------
 class Kind:
     FESTIVAL = "festival"
@@ -228,6 +262,8 @@ class Kind:
     ROLE_MEMBER = "role_member"
     SUMMARY = "summary"
     CHANGE = "change"  # the change feed's entries (read_api.feed)
+    SEARCH_ROW = "search_row"
+    SEARCH_MANIFEST = "search_manifest"
 
 
 # --- the models ----------------------------------------------------------------------------
@@ -306,6 +342,8 @@ class Item(Model):
     lat = NumberAttribute(null=True)
     lng = NumberAttribute(null=True)
     published = UnicodeAttribute(null=True)
+    term = UnicodeAttribute(null=True)
+    refs = UnicodeAttribute(null=True)
 
     gsi1 = GSI1()
     gsi2 = GSI2()
@@ -388,6 +426,14 @@ class ChangeItem(Item, discriminator=Kind.CHANGE):
     """An entry of the change feed; DynamoDB's TTL deletes it after `expires` (epoch seconds)."""
 
     expires = NumberAttribute(null=True)
+
+
+class SearchRowItem(Item, discriminator=Kind.SEARCH_ROW):
+    pass
+
+
+class SearchManifestItem(Item, discriminator=Kind.SEARCH_MANIFEST):
+    pass
 
 
 def _all_models() -> list[type[Item]]:

@@ -16,13 +16,13 @@ from django.core.validators import URLValidator
 from django_countries import countries
 
 from catalog.models import KEY_PATTERN, RoleCategory
+from read_api import search
 
 from .native_country_names import NATIVE_NAMES
 
 KEY_MAX_LENGTH = 100
 _KEY_RE = re.compile(KEY_PATTERN)
 _YEAR_SUFFIX = re.compile(r"^(?P<base>[a-z0-9-]+?)-(?P<year>(?:19|20)\d\d)$")
-_APOSTROPHES = re.compile(r"['’‘`´]")
 
 
 def fold(text: str) -> str:
@@ -35,10 +35,10 @@ def clean_text(value) -> str:
 
 
 def to_key(text: str) -> str:
-    """A URL slug for any text: transliterated to ASCII, lowercased, apostrophes dropped, hyphenated."""
-    ascii_text = _APOSTROPHES.sub("", anyascii(text or "")).lower()
-    key = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return key[:KEY_MAX_LENGTH].rstrip("-")
+    """A URL slug for any text: transliterated to ASCII, lowercased, apostrophes dropped, hyphenated.
+
+    The words are the public search's (`read_api.search.words`): a name is found as its key spells it."""
+    return "-".join(search.words(text))[:KEY_MAX_LENGTH].rstrip("-")
 
 
 def is_valid_key(key: str) -> bool:

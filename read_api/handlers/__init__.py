@@ -9,4 +9,5 @@ MODULES = {
     "genres": "read_api.handlers.genres",
     "roles": "read_api.handlers.roles",
     "changes": "read_api.handlers.changes",
+    "search": "read_api.handlers.search",
 }

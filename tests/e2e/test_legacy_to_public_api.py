@@ -18,6 +18,7 @@ from catalog.importer.normalize import to_key
 from catalog.importer.report import ImportReport
 from catalog.importer.service import _Writer
 from catalog.models import Band, Festival, FestivalAlias, Genre, ReviewStatus, Role
+from read_api import queries
 from tests.catalog.fidelity import measure
 from tests.read_api.conftest import invoke, make_event
 
@@ -111,6 +112,18 @@ def test_legacy_export_to_public_api_keeps_what_the_legacy_site_showed(dynamodb_
     assert public_genres == set(Genre.objects.approved().values_list("key", flat=True))
     assert public_roles == set(Role.objects.approved().values_list("key", flat=True))
     assert {k for b in bands.values() for k in b["band"]["genreKeys"]} <= public_genres
+
+    # search as you type (issue 15.1) over the whole export: one Query per keystroke
+    for q, name in (("iron m", "Iron Maiden"), ("maid", "Iron Maiden"), ("motor", "Motorjesus"),
+                    ("Wacken", "Wacken Open Air")):
+        answer = api("/api/search", q=q)
+        results = answer.json()["results"]
+        assert name in [r["name"] for r in results] and len(results) <= 20, (q, results)
+        assert queries.stats.requests == 1
+    exact = api("/api/search", q="iron maiden").json()["results"][0]
+    assert (exact["type"], exact["key"]) == ("band", "iron-maiden")
+    played = {row["festivalKey"] for row in whole_list("/api/bands/iron-maiden/festivals", "festivals")}
+    assert exact["festivalCount"] == len(played) > 0
 
     # a second import changes nothing and publishes nothing
     out = io.StringIO()

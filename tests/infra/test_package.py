@@ -19,7 +19,7 @@ import pytest
 
 from infra import package
 
-HANDLERS = [f"read_api.handlers.{name}" for name in ("festivals", "bands", "genres", "roles")]
+HANDLERS = [f"read_api.handlers.{name}" for name in ("festivals", "bands", "genres", "roles", "search")]
 NEVER_SHIPPED = ("django", "rest_framework", "boto3", "botocore", "pytest", "_pytest", "moto", "cfnlint", "zappa")
 
 

@@ -19,7 +19,8 @@ from samtranslator.translator.transform import transform
 from infra import openapi_overlay
 from infra.package import OPENAPI_SOURCE
 
-READ_FUNCTIONS = ["FestivalsFunction", "BandsFunction", "GenresFunction", "RolesFunction", "ChangesFunction"]
+READ_FUNCTIONS = ["FestivalsFunction", "BandsFunction", "GenresFunction", "RolesFunction", "ChangesFunction",
+                  "SearchFunction"]
 SHARED_ALARMS = {"Api5xxRateAlarm", "ApiLatencyP99Alarm", "TableThrottleAlarm"}
 PARAMETERS = {"Environment": "production"}
 

@@ -17,6 +17,7 @@ READ_FUNCTIONS = {
     "GenresFunction": "genres",
     "RolesFunction": "roles",
     "ChangesFunction": "changes",
+    "SearchFunction": "search",
 }
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
 TABLE_RESOURCES = [{"Fn::GetAtt": ["Table", "Arn"]}, {"Fn::Sub": "${Table.Arn}/index/*"}]
@@ -537,7 +538,8 @@ def test_read_functions_get_the_secrets_and_would_refuse_to_start_without_them(t
 
 
 def test_read_roles_need_no_secret_store_access(resources):
-    for role in ("FestivalsFunctionRole", "BandsFunctionRole", "GenresFunctionRole", "RolesFunctionRole"):
+    for role in ("FestivalsFunctionRole", "BandsFunctionRole", "GenresFunctionRole", "RolesFunctionRole",
+                 "SearchFunctionRole"):
         actions = {action for statement in statements(resources[role]) for action in as_list(statement["Action"])}
         assert not any(action.startswith(("secretsmanager:", "ssm:", "kms:")) for action in actions), role
 

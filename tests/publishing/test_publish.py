@@ -10,6 +10,7 @@ from catalog.models import Band, Festival
 from publishing import services as publishing
 from publishing.models import Invalidation, PublishTask, TaskStatus
 from publishing.worker import drain
+from read_api import schema, search
 from tests import factories as f
 
 from .scenarios import published_world
@@ -55,7 +56,13 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
     drain_ok()
     after = table_dump()
     changed = written_keys(None, before, after)
-    assert changed == {
+    # Its search rows move: every prefix of the old name's rows deleted, the new name's written, the manifest.
+    count = body(after, "METADATA#BANDS", "BAND#metallica")["festivalCount"]
+    rows = {name: {(schema.search_pk(p), search.rank_sk(p, name, count, "band", "metallica"))
+                   for p in search.prefixes(name)} for name in ("Metallica", "Metallica (US)")}
+    searched = {k for k in changed if k[0].startswith(schema.SEARCH_PREFIX) or k[1] == schema.SEARCH_MANIFEST}
+    assert searched == rows["Metallica"] | rows["Metallica (US)"] | {("BAND#metallica", schema.SEARCH_MANIFEST)}
+    assert changed - searched == {
         ("BAND#metallica", "METADATA"),
         ("METADATA#BANDS", "BAND#metallica"),
         ("GENRE#heavy-metal#BANDS", "BAND#metallica"),
@@ -66,11 +73,12 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
         ("FESTIVAL#hellfest#EDITIONS", "EDITION#2026"),
     }
     task = last_task()
-    assert task.status == TaskStatus.DONE and task.items_written == len(changed) and task.items_deleted == 0
+    assert task.status == TaskStatus.DONE and task.items_written + task.items_deleted == len(changed)
+    assert task.items_deleted == len(rows["Metallica"] - rows["Metallica (US)"])
     assert body(after, "FESTIVAL#hellfest#EDITIONS", "EDITION#2026")["bands"][0]["name"] == "Metallica (US)"
     assert task.invalidation_items == sorted([
         "#band:metallica", "#bands", "#festival:hellfest", "#genre:heavy-metal", "#genre:thrash-metal",
-        "#role:guitar", "#role:vocals",
+        "#role:guitar", "#role:vocals", "#search:m", "#search:me", "#search:u", "#search:us",
     ])
     invalidation = Invalidation.objects.get(task=task)
     assert invalidation.items == task.invalidation_items
@@ -81,7 +89,7 @@ def test_a_band_rename_rewrites_exactly_the_items_that_show_its_name(publish_tab
         "/api/festivals/hellfest", "/api/festivals/hellfest/editions", "/api/festivals/hellfest/editions/2026",
         "/api/festivals/hellfest/calendar.ics",  # the lineup in its events' descriptions
         "/api/genres/heavy-metal/bands", "/api/genres/thrash-metal/bands",
-        "/api/roles/guitar/members", "/api/roles/vocals/members",
+        "/api/roles/guitar/members", "/api/roles/vocals/members", "/api/search",
     ])
     assert_table_is_what_republish_builds()
 

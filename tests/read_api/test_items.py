@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from read_api import cachetags, items, schema
+from read_api import cachetags, items, schema, search
 from read_api.schema import Item
 
 from .data import BANDS, FESTIVALS, GENRES, ROLES, band_festivals, genre_bands, role_members
@@ -18,7 +18,9 @@ def test_festival_items_keys_and_row():
     detail = FESTIVALS["wacken"]
     FUTURE = detail["editions"][1]["year"]
     built = _by_key(items.festival_items(detail, rev=7))
-    assert set(built) == {
+    search_keys = {k for k in built if k[0].startswith(schema.SEARCH_PREFIX) or k[1] == schema.SEARCH_MANIFEST}
+    assert ("SEARCH#wacken o", "1#99997#wacken open air#festival#wacken") in search_keys  # test_search.py has more
+    assert set(built) - search_keys == {
         ("FESTIVAL#wacken", "METADATA"),
         ("METADATA#FESTIVALS", "FESTIVAL#wacken"),
         ("FESTIVAL#wacken#EDITIONS", "#SUMMARY"),
@@ -63,7 +65,8 @@ def test_every_item_has_kind_body_rev_and_hash():
         assert {"PK", "SK", "kind", "body", "rev", "content_hash"} <= set(data)
         json.loads(item.body)
         assert len(item.content_hash) == 64
-        assert cachetags.for_items([item])  # every key maps to a cache tag
+        # every key maps to a cache tag, but a search manifest's (publishing's own, it serves no answer)
+        assert cachetags.for_items([item]) or item.SK == schema.SEARCH_MANIFEST
 
 
 def test_content_hash_changes_with_content_only():
@@ -115,15 +118,22 @@ def test_oversized_body_is_refused():
 def test_owned_partitions_cover_every_built_key():
     built = items.festival_items(FESTIVALS["wacken"])
     owned = items.owned_partitions("festival", "wacken")
+    manifest = next(i for i in built if i.SK == schema.SEARCH_MANIFEST)
     for pk, sk in items.keys_of(built):
-        assert any(pk == opk and (osk is None or osk == sk) for opk, osk in owned), (pk, sk)
+        # Search rows live in SEARCH#<prefix> partitions: the manifest, in an owned partition, names them.
+        assert any(pk == opk and (osk is None or osk == sk) for opk, osk in owned) or \
+            (pk, sk) in schema.parse_refs(manifest.refs), (pk, sk)
 
 
 def test_cache_tags_for_written_items():
     tags = cachetags.for_items(items.festival_items(FESTIVALS["wacken"]))
-    assert tags == {"festival:wacken", "festivals", "upcoming", "changes"}  # a document: the feed gains an entry
-    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])) == {"band:iron-maiden", "bands", "changes"}
-    assert cachetags.for_items(items.band_items(BANDS["iron-maiden"], [])[1:]) == {"band:iron-maiden", "bands"}
+    searched = {cachetags.search(p) for p in search.prefixes("Wacken Open Air")}
+    assert searched == {"search:w", "search:wa", "search:o", "search:op", "search:a", "search:ai"}
+    assert tags == {"festival:wacken", "festivals", "upcoming", "changes", *searched}  # a document: the feed gains an entry
+    searched = {cachetags.search(p) for p in search.prefixes("Iron Maiden")}
+    band = items.band_items(BANDS["iron-maiden"], [])
+    assert cachetags.for_items(band) == {"band:iron-maiden", "bands", "changes", *searched}
+    assert cachetags.for_items(band[1:]) == {"band:iron-maiden", "bands", *searched}
     assert cachetags.for_key("GENRE#x#BANDS", "BAND#y") == {"genre:x"}
     assert cachetags.for_key("METADATA#BANDS#REVIEWED", "#SUMMARY") == {"bands"}
 
