@@ -103,7 +103,7 @@ def test_schemathesis_fuzz(server):
               response_headers_conformance, response_schema_conformance]
     session = requests.Session()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 60  # 20 paths × GET, HEAD, OPTIONS
+    assert len(operations) == 63  # 21 paths × GET, HEAD, OPTIONS
     failures = []
     for operation in operations:
         @settings(max_examples=12, derandomize=True, deadline=None, database=None,
