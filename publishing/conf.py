@@ -15,8 +15,9 @@ DEFAULTS = {
     "PUBLISH_UNPROCESSED_RETRIES": 8,
     # Fenced transaction streams side by side in a republish or bulk drain (one fence shard each).
     "PUBLISH_WRITE_STREAMS": 2,
-    # A checkpointed rebuild (a republish or bulk drain under a time budget) records its progress after
-    # this many entities, all written: a run that stops for time resumes there.
+    # A rebuild (a republish or bulk drain) projects this many entities at a time, holding only their
+    # snapshots and items (memory); under a time budget it records its progress after each such chunk,
+    # all written: a run that stops for time resumes there.
     "PUBLISH_REBUILD_CHUNK": 500,
     # More due tasks than this (a bulk import) are applied together by one full rebuild.
     "PUBLISH_BULK_THRESHOLD": 50,
