@@ -32,7 +32,7 @@ from catalog.models import Band, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
 from read_api import schema
 
-from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, ROLE, Entity
+from .projector import BAND, FESTIVAL, GENRE, ROLE, Entity
 from .writer import Key, Prefix, Stored
 
 UNCLAIMED, KEPT, DELETED = 0, 1, 2
@@ -54,6 +54,7 @@ class StoredSpill:
         self.db.executescript("""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4000;
             CREATE TABLE stored (pk TEXT, sk TEXT, hash TEXT, rev INTEGER, listing TEXT, count INTEGER,
+                                 country TEXT, refs TEXT,
                                  state INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
             CREATE INDEX stored_sk ON stored (sk);
             CREATE TABLE held (seq INTEGER PRIMARY KEY, action TEXT, data TEXT);
@@ -67,17 +68,19 @@ class StoredSpill:
     def fill(self, pages, tick=None) -> None:
         """Store every (key, Stored) of `pages` (lists of them, as the table's scan answers)."""
         for page in pages:
-            self.db.executemany("INSERT OR REPLACE INTO stored VALUES (?, ?, ?, ?, ?, ?, 0)",
-                                [(pk, sk, s.content_hash, s.rev, s.listing, s.count) for (pk, sk), s in page])
+            self.db.executemany("INSERT OR REPLACE INTO stored VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                                [(pk, sk, s.content_hash, s.rev, s.listing, s.count, s.country,
+                                  schema.refs_text(s.refs) or None) for (pk, sk), s in page])
             self.rows += len(page)
             if tick is not None:
                 tick()
 
     @staticmethod
     def _stored(row) -> tuple[Key, Stored]:
-        return (row[0], row[1]), Stored(row[2] or "", row[3] or 0, row[4], row[5])
+        return (row[0], row[1]), Stored(row[2] or "", row[3] or 0, row[4], row[5], row[6],
+                                        tuple(schema.parse_refs(row[7])))
 
-    _COLUMNS = "SELECT pk, sk, hash, rev, listing, count FROM stored"
+    _COLUMNS = "SELECT pk, sk, hash, rev, listing, count, country, refs FROM stored"
 
     def read(self, partitions) -> dict[Key, Stored]:
         """The stored rows of these (PK, None) partitions, (PK, Prefix) ranges and (PK, SK) keys."""
@@ -173,21 +176,19 @@ def _festivals(size: int, after: str, *, snapshots: bool) -> Iterator[Record]:
 
 
 def records(size: int, after_mark: str = "", *, snapshots: bool = True) -> Iterator[Record]:
-    """Every entity of the public catalog in `sorted(Entity)` order, after the mark `after_mark`
+    """Every entity of the public catalog in `sorted(Entity)` order but the collection counts (the
+    rebuild does them last, once every row they count is written), after the mark `after_mark`
     ("kind\\tkey"), loaded `size` rows per query; without `snapshots`, keys only."""
     after_kind, _, after_key = after_mark.partition("\t")
 
     def start(kind: str) -> str | None:  # None: every entity of this kind is past
         return None if after_kind > kind else after_key if after_kind == kind else ""
 
-    for kind, model in ((BAND, Band), (COLLECTIONS, None), (FESTIVAL, Festival), (GENRE, Genre), (ROLE, Role)):
+    for kind, model in ((BAND, Band), (FESTIVAL, Festival), (GENRE, Genre), (ROLE, Role)):
         after = start(kind)
         if after is None:
             continue
-        if kind == COLLECTIONS:
-            if not after_mark or after_kind < COLLECTIONS:
-                yield Record(Entity(COLLECTIONS))
-        elif kind == FESTIVAL:
+        if kind == FESTIVAL:
             yield from _festivals(size, after, snapshots=snapshots)
         else:
             fields = ("key", "pk", "published_snapshot") if snapshots else ("key", "pk")
@@ -242,6 +243,7 @@ def own_partitions(entity: Entity) -> list:
 def stored_of(spill: StoredSpill, entity: Entity, lists: ListPartitions) -> dict[Key, Stored]:
     """What the table holds of `entity`'s own items (a band: with its rows in every list)."""
     found = spill.read(own_partitions(entity))
+    found.update(spill.read([r for stored in list(found.values()) for r in stored.refs]))  # its search rows
     if entity.kind == BAND:
         found.update(spill.read_sorted(schema.band_row_sk(entity.key), lists.genres))
         found.update(spill.read_sorted(f"{schema.MEMBER_PREFIX}{entity.key}#", lists.roles, prefix=True))

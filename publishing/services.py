@@ -3,6 +3,7 @@
 Each is called alike by the worker, the management commands and the admin.
 """
 
+import itertools
 import json
 import logging
 import sys
@@ -265,6 +266,55 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     spill.hold("put", [json.dumps(put) for put in serialised])
                     spill.hold("delete", [json.dumps(key) for key in deletes])
 
+            def barrier() -> None:
+                """Counts are written once the rows they count have committed: a newer publisher counts
+                from a stored count and the rows it finds, so a count must never land without its rows."""
+                if before_write is None:
+                    pipeline.flush()
+                elif not dry_run:
+                    spill.hold("flush", [""])
+
+            def project(record, catalog, festivals: dict) -> int:
+                """Build one entity against what the table holds, claim and send its writes: items held."""
+                entity = record.entity
+                stored = rebuild.stored_of(spill, entity, lists)
+                try:
+                    if entity.kind in (GENRE, ROLE):
+                        built = rebuild.list_owner_items(catalog, entity, spill, rev=token)
+                    elif entity.kind == FESTIVAL:  # its lineups' bands are loaded with its group's alone
+                        if entity.key not in festivals:
+                            festivals.clear()
+                            festivals.update(rebuild.festival_group(chunk, entity.key, size))
+                        built = festivals[entity.key].entity_items(entity, rev=token)
+                        report.most_snapshots = max(report.most_snapshots, _loaded(festivals[entity.key]))
+                    else:
+                        built = catalog.entity_items(entity, rev=token)
+                    if entity.kind == BAND:
+                        built += rebuild.band_list_rows(catalog, entity.key, rev=token)
+                except Exception as exc:  # reported, not allowed to stop the others
+                    logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
+                    built, reason = None, f"cannot be built: {type(exc).__name__}: {exc}"
+                else:
+                    plan, serialised, reason = _planned(built, stored)
+                if reason:
+                    report.failures[entity] = reason
+                    spill.claim(stored, rebuild.KEPT)  # keep what the public sees now
+                    return 0
+                spill.claim([(i.PK, i.SK) for i in built], rebuild.KEPT)
+                spill.claim(plan.deletes, rebuild.DELETED)
+                puts = [(i.PK, i.SK) for i in plan.puts]
+                report.desired += len(built)
+                report.unchanged += plan.unchanged
+                report.puts += len(puts)
+                report.deletes += len(plan.deletes)
+                report.changed_tags |= cachetags.for_items([*puts, *plan.deletes])
+                answers.update(invalidation.answers_for_changes(plan.puts, plan.deletes, stored))
+                if dry_run:
+                    report.keep_keys(puts, plan.deletes)
+                send(serialised, plan.deletes)
+                return len(built)
+
+            counted = False  # the barrier before the first genre or role
             for chunk in rebuild.chunks(rebuild.records(size, resume_after), size):
                 keeper.tick()
                 catalog = ScopedCatalog()
@@ -276,43 +326,11 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 held, festivals = 0, {}
                 for record in chunk:
                     keeper.tick()
-                    entity = record.entity
-                    stored = rebuild.stored_of(spill, entity, lists)
-                    try:
-                        if entity.kind in (GENRE, ROLE):
-                            built = rebuild.list_owner_items(catalog, entity, spill, rev=token)
-                        elif entity.kind == FESTIVAL:  # its lineups' bands are loaded with its group's alone
-                            if entity.key not in festivals:
-                                festivals = rebuild.festival_group(chunk, entity.key, size)
-                            built = festivals[entity.key].entity_items(entity, rev=token)
-                            report.most_snapshots = max(report.most_snapshots, _loaded(festivals[entity.key]))
-                        else:
-                            built = catalog.entity_items(entity, rev=token)
-                        if entity.kind == BAND:
-                            built += rebuild.band_list_rows(catalog, entity.key, rev=token)
-                    except Exception as exc:  # reported, not allowed to stop the others
-                        logger.warning("publishing: %s cannot be built: %s", describe(entity), exc)
-                        built, reason = None, f"cannot be built: {type(exc).__name__}: {exc}"
-                    else:
-                        plan, serialised, reason = _planned(built, stored)
+                    if record.entity.kind in (GENRE, ROLE) and not counted:
+                        barrier()
+                        counted = True
+                    held += project(record, catalog, festivals)
                     done += 1
-                    if reason:
-                        report.failures[entity] = reason
-                        spill.claim(stored, rebuild.KEPT)  # keep what the public sees now
-                        continue
-                    held += len(built)
-                    spill.claim([(i.PK, i.SK) for i in built], rebuild.KEPT)
-                    spill.claim(plan.deletes, rebuild.DELETED)
-                    puts = [(i.PK, i.SK) for i in plan.puts]
-                    report.desired += len(built)
-                    report.unchanged += plan.unchanged
-                    report.puts += len(puts)
-                    report.deletes += len(plan.deletes)
-                    report.changed_tags |= cachetags.for_items([*puts, *plan.deletes])
-                    answers |= invalidation.answers_for_changes(plan.puts, plan.deletes, stored)
-                    if dry_run:
-                        report.keep_keys(puts, plan.deletes)
-                    send(serialised, plan.deletes)
                     if progress is not None:
                         progress(done, total)
                 report.most_snapshots = max(report.most_snapshots, _loaded(catalog))
@@ -323,7 +341,14 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     if deadline is not None and time.monotonic() >= deadline and done < total:
                         report.complete = False
                         break
-            if report.complete:  # what no public entity owns
+            if report.complete:  # the collection counts, after every row they count; then what no entity owns
+                barrier()
+                catalog = ScopedCatalog()
+                catalog.stored = {}
+                project(rebuild.Record(Entity(COLLECTIONS)), catalog, {})
+                done += 1
+                if progress is not None:
+                    progress(done, total)
                 for page in spill.unclaimed():
                     keys = [key for key, _ in page]
                     report.deletes += len(keys)
@@ -338,8 +363,15 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 before_write(report)
                 for page in spill.held():
                     keeper.tick()
-                    pipeline.put([tuple(json.loads(data)) for action, data in page if action == "put"])
-                    pipeline.delete([tuple(json.loads(data)) for action, data in page if action == "delete"])
+                    for action, group in itertools.groupby(page, key=lambda held: held[0]):
+                        if action == "flush":
+                            pipeline.flush()
+                        else:
+                            data = [tuple(json.loads(d)) for _, d in group]
+                            if action == "put":
+                                pipeline.put(data)
+                            else:
+                                pipeline.delete(data)
             keeper.tick()
         report.delete_keys.sort()
         return report

@@ -217,4 +217,5 @@ def test_a_republish_holds_one_chunk_of_the_catalog_at_a_time(publish_table, tab
     snapshots = sum(m.objects.filter(published_snapshot__isnull=False).count()
                     for m in (Band, Edition, Festival, Genre, Role))
     assert 0 < big.most_snapshots <= small.most_snapshots < snapshots / 2
-    assert 0 < big.most_items <= small.most_items < big.desired / 2
+    # Items per entity vary with names (search rows) and chunks mix other entities at ×8: a margin, not ×2.
+    assert 0 < big.most_items <= 1.2 * small.most_items < big.desired / 2
