@@ -14,7 +14,8 @@ prints, with ratios:
                cold start of a calendar route (it imports icalendar) beside the festival detail's
   changes      the change feed (issue 15.3) over FEED_ENTRIES entries of band documents: requests, RCU, warm time of
                a page of 100 and of 500 beside /api/festivals, the cursor for now, and its cold start
-  search       /api/search keystroke by keystroke: requests, RCU, results, warm p50/p99; search rows per record
+  search       /api/search keystroke by keystroke: requests, RCU, results, warm p50/p99; search rows per record;
+               its cold start beside the festival detail's
 Module-level imports are the standard library only: the child processes measure their own imports.
 """
 
@@ -243,10 +244,13 @@ def django_child(mode: str) -> None:
 def read_api_child(mode: str) -> None:
     """`python -m bench.read_api --read-api <mode>`: import a handler and serve its first answer."""
     path = {"band": f"/api/bands/{BAND_KEY}", "festivals": "/api/festivals", "detail": "/api/festivals/fest-007",
-            "calendar": "/api/festivals/fest-007/calendar.ics", "changes": "/api/changes"}[mode]
+            "calendar": "/api/festivals/fest-007/calendar.ics", "changes": "/api/changes", "search": "/api/search"}[mode]
     query = None
     if mode == "band":
         from read_api.handlers import bands as module
+    elif mode == "search":
+        from read_api.handlers import search as module
+        query = {"q": "band"}
     elif mode == "changes":
         from read_api.handlers import changes as module
         query = {"since": _feed_cursor_a_day_ago()}
@@ -322,13 +326,18 @@ def feed_rows(client, table_name: str, data: dict, cost, list_call, env: dict) -
         event = {"path": "/api/changes", "httpMethod": "GET", "queryStringParameters": query}
         calls[label] = (lambda e: lambda: changes.lambda_handler(e, None))(event)
     rows += _warm_rows(calls, "/api/festivals")
-    changes_command = [sys.executable, "-m", "bench.read_api", "--read-api", "changes"]
-    detail_command = [sys.executable, "-m", "bench.read_api", "--read-api", "detail"]
-    _cold_once(changes_command, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
-    changes_cold, detail_cold = _cold_pair(changes_command, detail_command, env)
-    rows.append(("cold start /api/changes?since=… (bytecode)", f"{changes_cold:.0f} ms", f"detail {detail_cold:.0f} ms",
-                 f"{changes_cold / detail_cold:.2f}× of the festival detail"))
+    rows.append(_cold_beside_detail("changes", "/api/changes?since=…", env))
     return rows
+
+
+def _cold_beside_detail(mode: str, label: str, env: dict) -> tuple[str, str, str, str]:
+    """Cold start (with bytecode) of a route's first answer beside the festival detail's, fresh processes."""
+    ours = [sys.executable, "-m", "bench.read_api", "--read-api", mode]
+    detail = [sys.executable, "-m", "bench.read_api", "--read-api", "detail"]
+    _cold_once(ours, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})  # writes its bytecode
+    cold, detail_cold = _cold_pair(ours, detail, env)
+    return (f"cold start {label} (bytecode)", f"{cold:.0f} ms", f"detail {detail_cold:.0f} ms",
+            f"{cold / detail_cold:.2f}× of the festival detail")
 
 
 def bare_child() -> None:
@@ -429,12 +438,8 @@ def measure() -> list[tuple[str, str, str, str]]:
         rows.append((f"cold start /api/bands/{BAND_KEY} (bytecode)", f"{ours:.0f} ms", f"boto3 get_item {bare:.0f} ms",
                      f"{ours / bare:.2f}× of bare process"))
         # issue 15: a calendar route imports icalendar on its first answer; the JSON detail does not
-        detail_command = [sys.executable, "-m", "bench.read_api", "--read-api", "detail"]
-        calendar_command = [sys.executable, "-m", "bench.read_api", "--read-api", "calendar"]
-        _cold_once(calendar_command, {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"})
-        calendar_cold, detail_cold = _cold_pair(calendar_command, detail_command, env)
-        rows.append(("cold start /api/festivals/fest-007/calendar.ics (bytecode)", f"{calendar_cold:.0f} ms",
-                     f"detail {detail_cold:.0f} ms", f"{calendar_cold / detail_cold:.2f}× of the JSON detail"))
+        rows.append(_cold_beside_detail("calendar", "/api/festivals/fest-007/calendar.ics", env))
+        rows.append(_cold_beside_detail("search", "/api/search?q=band", env))  # issue 15.1
         no_bytecode.cleanup()
 
         # warm, all in this process and interleaved: handler, bare boto3 call of the same items, DRF view
