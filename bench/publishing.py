@@ -29,17 +29,19 @@ LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT / "data" / "legacy-db.json")
 ROUNDS = 5
 
 
-def _environment(scratch: str, endpoint: str) -> None:
+def environment(database, endpoint: str, **extra: str) -> None:
+    """Settings of a bench process: the test settings on a SQLite catalog at `database`, DynamoDB Local at
+    `endpoint`, no CloudFront; `extra` adds or overrides variables."""
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "metalfests.settings.test",
-        "DATABASE_URL": f"sqlite:///{scratch}/catalog.sqlite3",
-        "METALFESTS_VAR_DIR": scratch,
+        "DATABASE_URL": f"sqlite:///{database}",
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
         "AWS_REGION": "eu-west-1",
         "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
         "CLOUDFRONT_DISTRIBUTION_ID": "",
+        **extra,
     })
 
 
@@ -151,7 +153,7 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-publishing-")
     server = DynamoDBLocal().start()
     try:
-        _environment(scratch, server.endpoint)
+        environment(f"{scratch}/catalog.sqlite3", server.endpoint, METALFESTS_VAR_DIR=scratch)
         import django
         from django.core.management import call_command
 

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.publishing import environment
+
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY = Path(os.environ.get("LEGACY_DB_PATH", ROOT / "data" / "legacy-db.json"))
 CACHE = ROOT / "var" / "bench-scale"
@@ -34,20 +36,6 @@ BAND = "iron-maiden"
 # From this scale on only the projection is measured (a dry-run republish): writing half a million
 # items to DynamoDB Local takes hours on the shared machine.
 PROJECTION_ONLY_FROM = 100
-
-
-def _environment(database: Path, endpoint: str) -> None:
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "metalfests.settings.test",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
-        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
-        "AWS_REGION": "eu-west-1",
-        "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
-        "CLOUDFRONT_DISTRIBUTION_ID": "",
-        "DYNAMODB_TABLE_NAME": "BenchImport",
-    })
 
 
 def catalog_path(times: int) -> Path:
@@ -140,8 +128,8 @@ def _build(times: int) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     server = DynamoDBLocal().start()
     try:
-        _environment(scratch / "catalog.sqlite3", server.endpoint)
-        os.environ["METALFESTS_VAR_DIR"] = str(scratch)
+        environment(scratch / "catalog.sqlite3", server.endpoint, DYNAMODB_TABLE_NAME="BenchImport",
+                    METALFESTS_VAR_DIR=str(scratch))
         source = scratch / f"legacy-x{times}.json"
         source.write_text(json.dumps(scale_legacy(json.loads(LEGACY.read_text(encoding="utf-8")), times),
                                      ensure_ascii=False), encoding="utf-8")
@@ -390,8 +378,8 @@ def main(argv: list[str] | None = None) -> int:
         _build(int(argv[1]))
         return 0
     if argv[:1] == ["--phase"]:
-        _environment(Path(os.environ["SCALE_PHASE_DB"]), os.environ["SCALE_PHASE_ENDPOINT"])
-        os.environ["METALFESTS_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-scale-phase-")
+        environment(os.environ["SCALE_PHASE_DB"], os.environ["SCALE_PHASE_ENDPOINT"], DYNAMODB_TABLE_NAME="BenchImport",
+                    METALFESTS_VAR_DIR=tempfile.mkdtemp(prefix="bench-scale-phase-"))
         print(json.dumps(_phase(argv[1], argv[2])))
         return 0
     if argv[:1] == ["--republish"]:
