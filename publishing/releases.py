@@ -137,7 +137,7 @@ def blocks(task: PublishTask) -> bool:
 
 def run_first(lease, report) -> None:
     """Under the lease, before other tasks: take due releases live, then apply every due release task."""
-    from .worker import due_tasks, task_claim, task_done, task_fail
+    from .worker import due_tasks, task_run
 
     for hook in go_live_hooks:
         try:
@@ -146,18 +146,7 @@ def run_first(lease, report) -> None:
             logger.exception("releases: going live failed")
             report.errors.append(f"releases: {type(exc).__name__}: {exc}")
     for task in list(due_tasks(lease).filter(kind=KIND)):
-        if not task_claim(task, lease):
-            continue
-        try:
-            outcome = release_apply(task, token=lease.token)
-        except Exception as exc:
-            task_fail(task, exc, holder=lease.holder)
-            report.failed += 1
-            report.errors.append(f"task {task.pk} (release {task.record_key}): {type(exc).__name__}: {exc}")
-            logger.warning("publishing: release task %s failed (attempt %s): %s", task.pk, task.attempts, exc)
-        else:
-            task_done(task, outcome, holder=lease.holder)
-            report.applied += 1
+        task_run(task, lease, release_apply, report, what="release task", about=f" (release {task.record_key})")
 
 
 def is_done(task_id: int | None) -> bool:

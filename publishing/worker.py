@@ -238,6 +238,23 @@ def task_done(task: PublishTask, outcome, *, holder: str) -> None:
     )
 
 
+def task_run(task, lease, apply, report, *, what: str = "task", about: str = "") -> None:
+    """Claim `task` and apply it under the lease's fence token; record it done, or failed for a retry,
+    in `report` (`what` and `about` name it in the report's errors and the log)."""
+    if not task_claim(task, lease):
+        return
+    try:
+        outcome = apply(task, token=lease.token)
+    except Exception as exc:
+        task_fail(task, exc, holder=lease.holder)
+        report.failed += 1
+        report.errors.append(f"task {task.pk}{about}: {type(exc).__name__}: {exc}")
+        logger.warning("publishing: %s %s failed (attempt %s): %s", what, task.pk, task.attempts, exc)
+    else:
+        task_done(task, outcome, holder=lease.holder)
+        report.applied += 1
+
+
 @_retry_when_locked
 def task_retry_now(task: PublishTask) -> bool:
     """A full admin asks for a failed task to be retried at the next drain (now, locally)."""
@@ -402,18 +419,7 @@ def _drain_pass(lease: Lease, apply, report: DrainReport, max_tasks, deadline=No
                 report.blocked += 1
                 blocked.add(task.id)
                 continue
-            if not task_claim(task, lease):
-                continue
-            try:
-                outcome = apply(task, token=lease.token)
-            except Exception as exc:
-                task_fail(task, exc, holder=lease.holder)
-                report.failed += 1
-                report.errors.append(f"task {task.pk}: {type(exc).__name__}: {exc}")
-                logger.warning("publishing: task %s failed (attempt %s): %s", task.pk, task.attempts, exc)
-            else:
-                task_done(task, outcome, holder=lease.holder)
-                report.applied += 1
+            task_run(task, lease, apply, report)
             if progress is not None:
                 progress(report.applied + report.failed, None)
 
