@@ -13,6 +13,7 @@ import is the slow part: a catalog is built once per export and reused). Then, o
     python -m bench.scale_publish            # ×1 and ×10
     python -m bench.scale_publish 1 10 100   # any scales
     python -m bench.scale_publish --republish 1 10 20   # the republish alone: rate and peak memory per scale
+    python -m bench.scale_publish --large 1 10 100  # republish, then the band edit on that table (bare loop to ×10)
 
 `measure(times)` returns the rows; `main()` prints them as a table.
 """
@@ -218,7 +219,7 @@ def _phase(name: str, table: str) -> dict:
         sent = Invalidation.objects.order_by("-id").first()
         return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(), "base_mb": base,
                 "most_snapshots": getattr(report, "most_snapshots", None), "most_items": getattr(report, "most_items", None),
-                "invalidation_items": len(report.invalidation_items), "invalidation_sent": len(sent.items) if sent else 0}
+                "invalidation_items": getattr(report, "tags_changed", len(report.invalidation_items)), "invalidation_sent": len(sent.items) if sent else 0}
     if name == "projection":  # a dry-run republish: everything projected and compared, nothing written
         from publishing.services import republish
 
@@ -261,6 +262,8 @@ def _phase(name: str, table: str) -> dict:
         from publishing.writer import dynamodb_client
 
         os.environ["DYNAMODB_TABLE_NAME"] = table
+        if os.environ.get("SCALE_EDIT_AFTER_REPUBLISH") == "1":  # the table was republished, not drained: the
+            PublishTask.objects.exclude(status="done").update(status="done")  # queued tasks are in it already
         band = Band.objects.get(key=BAND)
         band.name = f"{band.name} (edited)"
         services.record_save(record=band, user=None)
@@ -275,10 +278,10 @@ def _phase(name: str, table: str) -> dict:
     raise ValueError(name)
 
 
-def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str) -> dict:
+def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str, **extra: str) -> dict:
     import subprocess
 
-    env = {**os.environ, "SCALE_PHASE_ENDPOINT": endpoint, "SCALE_PHASE_DB": str(database)}
+    env = {**os.environ, "SCALE_PHASE_ENDPOINT": endpoint, "SCALE_PHASE_DB": str(database), **extra}
     out = subprocess.run([sys.executable, "-m", "bench.scale_publish", "--phase", name, table], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     if out.returncode:
@@ -286,9 +289,10 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(times: list[int], *, republish_only: bool = False) -> list[dict]:
+def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int | None = None) -> list[dict]:
     """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit
-    (`republish_only`: the republish and the bare loop alone)."""
+    (`republish_only`: the republish and the bare loop alone; `bare_up_to`: the republish, the bare
+    loop up to that scale, and the band edit on the republished table, no bulk drain)."""
     from devtools.dynamodb_local import DynamoDBLocal
 
     rows = []
@@ -299,6 +303,16 @@ def measure(times: list[int], *, republish_only: bool = False) -> list[dict]:
             catalog = build_catalog(n)
             drained = scratch / f"x{n}.sqlite3"
             shutil.copyfile(catalog, drained)
+            if bare_up_to is not None:
+                row = {"times": n, "republish": _run_phase("republish", n, drained, f"ScaleRepublish{n}",
+                                                            server.endpoint)}
+                if n <= bare_up_to:
+                    row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
+                row["edit"] = _run_phase("edit", n, drained, f"ScaleRepublish{n}", server.endpoint,
+                                         SCALE_EDIT_AFTER_REPUBLISH="1")
+                rows.append(row)
+                print(json.dumps(row), file=sys.stderr)
+                continue
             if n >= PROJECTION_ONLY_FROM:
                 rows.append({"times": n, "projection": _run_phase("projection", n, drained, f"ScaleDry{n}",
                                                                   server.endpoint)})
@@ -336,6 +350,27 @@ def republish_table(rows: list[dict]) -> str:
                      f"{rate:.0f} / {bare_rate:.0f} items/s = {rate / bare_rate:.2f}× | "
                      f"{bare['wall'] / bare['fenced_wall']:.2f}× | {rep['rss_mb']:.0f} MB ({rep['base_mb']:.0f} MB) | "
                      f"{rep.get('most_snapshots', '—')} / {rep.get('most_items', '—')} |")
+    return "\n".join(lines)
+
+
+def large_table(rows: list[dict]) -> str:
+    """The republish and the edit per scale; rates against the largest scale's bare loop that ran."""
+    bares = [r["bare"] for r in rows if "bare" in r]
+    lines = ["| scale | republish: items, wall / CPU | rate / bare BatchWriteItem loop (scale) | peak RSS less start "
+             "| band edit: wall / CPU | band edit: items read / written / invalidation items |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        rep, edit = r["republish"], r["edit"]
+        bare = r.get("bare") or (bares[-1] if bares else None)
+        rate = rep["items"] / rep["wall"]
+        against = "—"
+        if bare is not None:
+            bare_rate = bare["items"] / bare["wall"]
+            scale = "" if "bare" in r else f" (×{max(x['times'] for x in rows if 'bare' in x)}'s)"
+            against = f"{rate:.0f} / {bare_rate:.0f} items/s = {rate / bare_rate:.2f}×{scale}"
+        lines.append(f"| ×{r['times']} | {rep['items']}, {rep['wall']:.0f} s / {rep['cpu']:.0f} s | {against} | "
+                     f"{rep['rss_mb'] - rep['base_mb']:.0f} MB | {edit['wall']:.2f} s / {edit['cpu']:.2f} s | "
+                     f"{edit['read']} / {edit['written']} / {edit['invalidation_items']} |")
     return "\n".join(lines)
 
 
@@ -381,6 +416,12 @@ def main(argv: list[str] | None = None) -> int:
         environment(os.environ["SCALE_PHASE_DB"], os.environ["SCALE_PHASE_ENDPOINT"], DYNAMODB_TABLE_NAME="BenchImport",
                     METALFESTS_VAR_DIR=tempfile.mkdtemp(prefix="bench-scale-phase-"))
         print(json.dumps(_phase(argv[1], argv[2])))
+        return 0
+    if argv[:1] == ["--large"]:
+        rows = measure([int(a) for a in argv[1:]] or [1, 10, 100], bare_up_to=10)
+        print(f"Full republish into an empty table, then one band edit on it ({LEGACY.name} ×N, DynamoDB Local, "
+              "SQLite; one run; the bare loops up to ×10, whose items fit in memory):\n")
+        print(large_table(rows))
         return 0
     if argv[:1] == ["--republish"]:
         rows = measure([int(a) for a in argv[1:]] or [1, 10], republish_only=True)

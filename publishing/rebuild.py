@@ -16,7 +16,9 @@ What the table holds is read once, keys and hashes only, into a `StoredSpill`: a
 the temporary directory, so at any size the rebuild holds one chunk's stored rows in memory. Each
 stored row is *claimed* by the entity that owns it (state kept or deleted); what no public entity
 claims is deleted once the rebuild completes. A band owns its rows in every genre's and role's
-list: it deletes its stale rows there itself.
+list: it deletes its stale rows there itself. The cache tags and public answers the rebuild
+changes are noted in the same file, so the report holds their counts and a bounded sample, not
+one entry per record.
 """
 
 import os
@@ -44,8 +46,9 @@ def _after(prefix: str) -> str:
 
 
 class StoredSpill:
-    """What the table holds (key, hash, rev, listing, count) in a SQLite file, and what the rebuild
-    has claimed of it: KEPT (built again, or left as it is) or DELETED."""
+    """What the table holds (key, hash, rev, listing, count) in a SQLite file, what the rebuild
+    has claimed of it (KEPT: built again, or left as it is; DELETED), and the cache tags and
+    public answers its writes change (`note`)."""
 
     def __init__(self, directory: str | None = None):
         handle, self.path = tempfile.mkstemp(prefix="rebuild-", suffix=".sqlite3", dir=directory)
@@ -58,6 +61,8 @@ class StoredSpill:
                                  state INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
             CREATE INDEX stored_sk ON stored (sk);
             CREATE TABLE held (seq INTEGER PRIMARY KEY, action TEXT, data TEXT);
+            CREATE TABLE tags (tag TEXT PRIMARY KEY) WITHOUT ROWID;
+            CREATE TABLE answers (path TEXT PRIMARY KEY) WITHOUT ROWID;
         """)
         self.rows = 0
 
@@ -118,6 +123,21 @@ class StoredSpill:
         cursor = self.db.execute(f"{self._COLUMNS} WHERE state = ? AND hash IS NOT NULL", (UNCLAIMED,))
         while page := cursor.fetchmany(size):
             yield [self._stored(row) for row in page]
+
+    def note(self, tags, answers) -> None:
+        """Remember cache tags and public answers (paths) the rebuild changes, each once."""
+        self.db.executemany("INSERT OR IGNORE INTO tags VALUES (?)", [(t,) for t in tags])
+        self.db.executemany("INSERT OR IGNORE INTO answers VALUES (?)", [(a,) for a in answers])
+
+    def noted(self, *, tags_up_to: int, answers_up_to: int) -> tuple[int, set[str], int, list[str]]:
+        """How many tags were noted and all of them when at most `tags_up_to` (none past it: the
+        invalidation is then the wildcard); how many answers and the first `answers_up_to`, sorted."""
+        tag_count = self.db.execute("SELECT COUNT(*) FROM tags").fetchone()[0]
+        tags = {row[0] for row in self.db.execute("SELECT tag FROM tags")} if tag_count <= tags_up_to else set()
+        answer_count = self.db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        answers = [row[0] for row in self.db.execute("SELECT path FROM answers ORDER BY path LIMIT ?",
+                                                     (answers_up_to,))]
+        return tag_count, tags, answer_count, answers
 
     def hold(self, action: str, data: list[str]) -> None:
         self.db.executemany("INSERT INTO held (action, data) VALUES (?, ?)", [(action, d) for d in data])

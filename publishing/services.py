@@ -185,8 +185,10 @@ class RepublishReport:
     unchanged: int = 0
     dry_run: bool = False
     invalidation_items: list[str] = field(default_factory=list)
-    changed_paths: list[str] = field(default_factory=list)
-    changed_tags: set[str] = field(default_factory=set)  # of the items written and deleted
+    changed_paths: list[str] = field(default_factory=list)  # the first ANSWERS_KEPT, sorted
+    changed_tags: set[str] = field(default_factory=set)  # of the items written and deleted; empty past the wildcard
+    tags_changed: int = 0  # how many cache tags changed
+    answers_changed: int = 0  # how many public answers changed (changed_paths names at most ANSWERS_KEPT)
     put_keys: list = field(default_factory=list)  # a dry run's first KEYS_KEPT (the command lists some)
     delete_keys: list = field(default_factory=list)
     most_snapshots: int = 0  # the most snapshots one chunk loaded (memory: bounded by the chunk, not the catalog)
@@ -196,6 +198,7 @@ class RepublishReport:
     resumed_after: str = ""
 
     KEYS_KEPT = 1000
+    ANSWERS_KEPT = 1000  # answers named for people (admin, task, command); the count is exact
 
     def keep_keys(self, puts, deletes) -> None:
         self.put_keys += puts[: max(self.KEYS_KEPT - len(self.put_keys), 0)]
@@ -255,7 +258,6 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 spill.claim(rebuild.stored_of(spill, record.entity, lists), rebuild.KEPT)
                 done += 1
                 keeper.tick()
-        answers: set[str] = set()
         with BatchPipeline(writer, token=token, alive=keeper.alive, enabled=not dry_run) as pipeline:
 
             def send(serialised, deletes) -> None:
@@ -307,8 +309,8 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 report.unchanged += plan.unchanged
                 report.puts += len(puts)
                 report.deletes += len(plan.deletes)
-                report.changed_tags |= cachetags.for_items([*puts, *plan.deletes])
-                answers.update(invalidation.answers_for_changes(plan.puts, plan.deletes, stored))
+                spill.note(cachetags.for_items([*puts, *plan.deletes]),
+                           invalidation.answers_for_changes(plan.puts, plan.deletes, stored))
                 if dry_run:
                     report.keep_keys(puts, plan.deletes)
                 send(serialised, plan.deletes)
@@ -352,13 +354,12 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 for page in spill.unclaimed():
                     keys = [key for key, _ in page]
                     report.deletes += len(keys)
-                    report.changed_tags |= cachetags.for_items(keys)
-                    answers |= invalidation.answers_for_changes([], keys, dict(page))
+                    spill.note(cachetags.for_items(keys), invalidation.answers_for_changes([], keys, dict(page)))
                     if dry_run:
                         report.keep_keys([], keys)
                     send([], keys)
                     keeper.tick()
-            report.changed_paths = sorted(answers)
+            _report_changes(report, spill)
             if before_write is not None and not dry_run:
                 before_write(report)
                 for page in spill.held():
@@ -377,6 +378,19 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
         return report
     finally:
         spill.close()
+
+
+def _report_changes(report: RepublishReport, spill) -> None:
+    """What the rebuild changed, from the spill: every tag while they are few enough to name
+    (past `PUBLISH_INVALIDATION_WILDCARD_AFTER` the invalidation is the one wildcard, so the tags
+    are counted, not held), the answers' count and the first `ANSWERS_KEPT` of them."""
+    limit = conf.get("PUBLISH_INVALIDATION_WILDCARD_AFTER")
+    report.tags_changed, report.changed_tags, report.answers_changed, report.changed_paths = spill.noted(
+        tags_up_to=limit, answers_up_to=report.ANSWERS_KEPT)
+    if report.tags_changed > limit:
+        report.invalidation_items = [cdn.EVERYTHING]
+    else:
+        report.invalidation_items = invalidation.items_for_tags(report.changed_tags)
 
 
 def _loaded(catalog) -> int:
@@ -453,7 +467,6 @@ def republish(*, dry_run: bool = False, progress=None, writer: Writer | None = N
             if report.complete:
                 checkpoint.delete()
         if not dry_run:
-            report.invalidation_items = invalidation.items_for_tags(report.changed_tags)
             cdn.invalidate(report.invalidation_items, scope=f"republish-{lease.token}",
                            changed_paths=report.changed_paths)
             failures_record(report.failures)
@@ -548,7 +561,7 @@ class BatchPipeline:
         while (chunk := self.queue.get()) is not None:
             if self.error is None:
                 try:
-                    self.writer.write_fenced(chunk, token=self.token, shard=stream, alive=self.alive)
+                    self.writer.write_fenced(chunk, token=self.token, shard=stream, alive=self.alive, entries=False)
                 except BaseException as exc:  # re-raised in the caller's thread
                     self.error = exc
             self.queue.task_done()
@@ -570,11 +583,12 @@ class BatchPipeline:
             return
         if self.error is not None:
             raise self.error
-        for operation in operations:
+        for operation in feed.with_entries(operations):  # full transactions, entries counted in
             if self.buffer and (len(self.buffer) >= TRANSACT_MAX - 1
                                 or self.buffer_bytes + operation[3] > TRANSACT_MAX_BYTES):
+                carried = [self.buffer.pop()] if operation[0] == feed.CHANGE else []  # an entry stays with its write
                 self.queue.put(self.buffer)
-                self.buffer, self.buffer_bytes = [], 0
+                self.buffer, self.buffer_bytes = carried, sum(op[3] for op in carried)
             self.buffer.append(operation)
             self.buffer_bytes += operation[3]
 
@@ -625,7 +639,7 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline
     if deadline is not None or checkpoint is not None:
         checkpoint = checkpoint_open(last_task=last)
         report = _rebuild(writer, keeper, checkpoint=checkpoint, deadline=deadline, progress=progress)
-        items = invalidation.items_for_tags(report.changed_tags)
+        items = report.invalidation_items
         cdn.invalidate(items, scope=f"tasks-{first}-{last}-{len(tasks)}-run{checkpoint.runs}",
                        task=min(tasks, key=lambda t: t.pk), changed_paths=report.changed_paths)
         if not report.complete:
@@ -640,8 +654,9 @@ def tasks_apply_in_bulk(tasks, *, keeper, writer: Writer | None = None, deadline
     def save_invalidation(report: RepublishReport) -> None:
         earlier = [item for task in tasks for item in task.invalidation_items]
         saved["items"] = cdn.normalise_items(
-            [*earlier, *invalidation.items_for_tags(report.changed_tags)])
-        saved["answers"] = sorted({*(path for task in tasks for path in task.changed_paths), *report.changed_paths})
+            [*earlier, *report.invalidation_items])
+        saved["answers"] = sorted({*(path for task in tasks for path in task.changed_paths),
+                                   *report.changed_paths})[:report.ANSWERS_KEPT]
         PublishTask.objects.filter(pk__in=[t.pk for t in tasks]).update(
             invalidation_items=saved["items"], changed_paths=saved["answers"])
 

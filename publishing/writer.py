@@ -373,11 +373,13 @@ class Writer:
                 (result.written if action == "put" else result.deleted).append(key)
         return result
 
-    def write_fenced(self, operations: list, *, token: int, shard: int = 0, alive=None, moves: dict | None = None):
+    def write_fenced(self, operations: list, *, token: int, shard: int = 0, alive=None, moves: dict | None = None,
+                     entries: bool = True):
         """Apply (action, key, operation, size) writes in transactions, each opened by the fence check.
 
         Each public document's write takes its change feed entry along (same transaction; dropped
-        with the write when that is refused; positioned as the transaction is sent).
+        with the write when that is refused; positioned as the transaction is sent); `entries`
+        False: `operations` already carry them (`feed.with_entries`), cut as `transaction_chunks` cuts.
         Returns the (action, key) pairs written and the keys whose own condition refused them.
         Raises Fenced as soon as the fence shows a newer holder, or `alive()` says the lease is lost.
         """
@@ -386,7 +388,7 @@ class Writer:
         self.ensure_fence(token)
         fence = self._fence_check(token, shard)
         written, refused, rechecked = [], [], False
-        for chunk in transaction_chunks(feed.with_entries(operations, moves=moves)):
+        for chunk in transaction_chunks(feed.with_entries(operations, moves=moves) if entries else operations):
             attempt = 0
             while chunk:
                 if alive is not None and not alive():

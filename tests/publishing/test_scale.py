@@ -219,3 +219,27 @@ def test_a_republish_holds_one_chunk_of_the_catalog_at_a_time(publish_table, tab
     assert 0 < big.most_snapshots <= small.most_snapshots < snapshots / 2
     # Items per entity vary with names (search rows) and chunks mix other entities at ×8: a margin, not ×2.
     assert 0 < big.most_items <= 1.2 * small.most_items < big.desired / 2
+
+
+def test_a_republish_counts_what_it_changed_and_names_a_bounded_part(publish_table, settings, monkeypatch):
+    """The tags and answers a rebuild changes grow with the catalog: it counts them all and names
+    every tag only while the invalidation can name them, and the first ANSWERS_KEPT answers."""
+    from publishing.models import Invalidation
+    from publishing.services import RepublishReport
+
+    copies(published_world(), 3)
+    PublishTask.objects.update(status=TaskStatus.DONE)
+    settings.PUBLISH_INVALIDATION_WILDCARD_AFTER = 10**6
+    named = republish(dry_run=True)
+    assert named.tags_changed == len(named.changed_tags) > 20
+    assert named.answers_changed == len(named.changed_paths) > 20
+    assert named.changed_paths == sorted(named.changed_paths)
+
+    settings.PUBLISH_INVALIDATION_WILDCARD_AFTER = 20
+    monkeypatch.setattr(RepublishReport, "ANSWERS_KEPT", 5)
+    report = republish()
+    assert (report.tags_changed, report.answers_changed) == (named.tags_changed, named.answers_changed)
+    assert report.changed_tags == set() and report.changed_paths == named.changed_paths[:5]
+    assert report.invalidation_items == ["/api/*"]
+    sent = Invalidation.objects.get()
+    assert sent.items == ["/api/*"] and sent.changed_paths == named.changed_paths[:5]

@@ -47,9 +47,9 @@ class Command(BaseCommand):
             self.stdout.write(f"invalidated {len(report.invalidation_items)} items: "
                               + ", ".join(report.invalidation_items[:10])
                               + (" …" if len(report.invalidation_items) > 10 else ""))
-            self.stdout.write(f"{len(report.changed_paths)} public answers changed: "
+            self.stdout.write(f"{report.answers_changed} public answers changed: "
                               + ", ".join(report.changed_paths[:10])
-                              + (" …" if len(report.changed_paths) > 10 else ""))
+                              + (" …" if report.answers_changed > 10 else ""))
 
         if report.failures:
             for line in report.failed:
