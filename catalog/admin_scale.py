@@ -26,7 +26,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_modify import cell_count
 from django.contrib.admin.templatetags.admin_urls import admin_urlname, admin_urlquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Q
@@ -296,7 +296,9 @@ class BatchedAutocompleteFormSet(BaseInlineFormSet):
                     if v not in (None, ""):
                         values.add(str(v.pk if hasattr(v, "pk") else v))
             field = forms[0].fields[name]
-            objects = {str(obj.pk): obj for obj in field.queryset.filter(pk__in=values)} if values else {}
+            objects = self._joined_targets(name, field, values)
+            if missing := values - objects.keys():
+                objects.update({str(obj.pk): obj for obj in field.queryset.filter(pk__in=missing)})
             labels = {key: (obj.pk, field.label_from_instance(obj)) for key, obj in objects.items()}
 
             for widget in widgets:
@@ -305,6 +307,26 @@ class BatchedAutocompleteFormSet(BaseInlineFormSet):
                 if isinstance(form.fields[name], BatchedModelChoiceField):
                     form.fields[name].lookup = objects.get
         return forms
+
+
+    def _joined_targets(self, name: str, field, values: set) -> dict:
+        """str(pk) -> object, for the `values` of foreign key `name` that the rows already hold (the inline's
+        queryset joined them): not fetched a second time. Only when the field offers every row of its model
+        (its queryset neither filtered, annotated nor deferred), as the rows' objects are then the field's."""
+        rows = self.get_queryset()
+        try:
+            fk = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return {}
+        query = field.queryset.query
+        plain = not (query.where or query.annotations or query.extra or query.deferred_loading[0])
+        if not (plain and fk.many_to_one and fk.related_model is field.queryset.model and rows._result_cache):
+            return {}
+        found = {}
+        for row in rows._result_cache:
+            if fk.is_cached(row) and (obj := fk.get_cached_value(row)) is not None and str(obj.pk) in values:
+                found[str(obj.pk)] = obj
+        return found
 
 
 def _inner_widget(field):
