@@ -63,7 +63,7 @@ class VersionedForm(forms.ModelForm):
     """Carries the version the editor started from, so a save over someone else's change is refused."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    default_renderer = FAST_RENDERER  # plain inputs and selects written in Python (the currency select: 180 options)
+    default_renderer = FAST_RENDERER  # plain inputs and selects written in Python (the currency select: 179 options)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
