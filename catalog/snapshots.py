@@ -82,8 +82,8 @@ def festival_snapshot(festival) -> dict:
 
 def edition_snapshot(edition) -> dict:
     """Every lineup entry names its band's key, also for a band with no public page (yet)."""
-    lineup = edition.lineup.select_related("band").order_by("order", "id")
-    return edition_snapshot_of(edition, lineup=[(e.band.key, e.band.name, e.billing_size) for e in lineup])
+    lineup = edition.lineup.order_by("order", "id").values_list("band__key", "band__name", "billing_size")
+    return edition_snapshot_of(edition, lineup=list(lineup))
 
 
 def edition_snapshot_of(edition, *, lineup: list[tuple[str, str, int | None]]) -> dict:

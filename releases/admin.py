@@ -4,6 +4,7 @@ plus what every catalog record's admin gains: the bulk action "Add to release" a
 Thin: every step calls `releases.services`; its ValidationError or PermissionDenied becomes a message.
 """
 
+import functools
 import zoneinfo
 from datetime import datetime
 
@@ -27,7 +28,14 @@ STEPS = ("approve", "reschedule", "unschedule", "cancel", "remove")
 
 
 def time_zones() -> list[str]:
-    return sorted(zoneinfo.available_timezones())
+    return list(_time_zones())
+
+
+@functools.cache
+def _time_zones() -> tuple[str, ...]:
+    """The zone names, read once a process: `available_timezones` walks the zone files on disk (about 20 ms,
+    on every record's change page, for the releases panel)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 def _posted_moment(request):

@@ -361,6 +361,7 @@ def test_fast_rendering_writes_what_djangos_templates_write(admin_client, world,
     fast = render()
     assert used["tabular_rows"] >= 1 and used["_input"] >= 4 and used["_select"] >= 1, used  # the fast path did render
     monkeypatch.setattr(admin_scale, "FAST_WIDGETS", False)
+    monkeypatch.setattr(admin_scale, "FAST_FIELD_COPIES", False)
     monkeypatch.setattr(admin_scale._SharedMediaInlineAdminFormSet, "media", helpers.InlineAdminFormSet.media)
     slow = render()
     assert slow == fast
@@ -373,3 +374,54 @@ def test_fast_rendering_writes_what_djangos_templates_write(admin_client, world,
 def test_history_of_a_record_without_inline_history_opens(admin_client, world, name):
     record = world[name]
     assert admin_client.get(reverse(f"admin:catalog_{name}_history", args=[record.pk])).status_code == 200
+
+
+def _copy_state(obj, original):
+    """A copied field or widget as comparable data: each attribute's value (text for plain data, the type for
+    iterators and querysets), whether it is the original's very object, and the same for nested fields/widgets."""
+    from django import forms
+    from django.db.models import QuerySet
+    from django.utils.choices import BaseChoiceIterator
+
+    state = {"__class__": type(obj)}
+    for name, value in vars(obj).items():
+        before = vars(original).get(name)
+        shared = value is before
+        if isinstance(value, (forms.Field, forms.Widget)):
+            state[name] = (shared, _copy_state(value, before))
+        elif isinstance(value, BaseChoiceIterator) and not isinstance(value, forms.models.ModelChoiceIterator):
+            state[name] = (shared, type(value), _copy_state(value, before))
+        elif isinstance(value, (QuerySet, forms.models.ModelChoiceIterator)):
+            state[name] = (shared, type(value))
+        elif isinstance(value, (list, dict, tuple, set)):
+            inner = [a is b for a, b in zip(value, before or (), strict=False)] if isinstance(value, (list, tuple)) else None
+            state[name] = (shared, repr(value), inner)
+        else:
+            state[name] = (shared, repr(value))
+    return state
+
+
+@pytest.mark.parametrize("name", ["edition", "band", "role"])
+def test_inline_rows_copy_their_fields_as_deepcopy_does(admin_client, world, name):
+    """Each row's form copies the inline form's fields (`_RowFields`): the copies must be what copy.deepcopy makes,
+    attribute for attribute, sharing with the original exactly what deepcopy shares."""
+    import copy
+
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from catalog import admin_scale
+
+    record = {"edition": f.edition(world["festival"], 2036, bands=[_band(world)]),
+              "band": _band(world), "role": world["role"]}[name]
+    request = RequestFactory().get("/")
+    request.user = f.user_in("AdminFull")
+    model_admin = admin.site._registry[type(record)]
+    inline = model_admin.get_inline_instances(request, record)[0]
+    base_fields = inline.get_formset(request, record).form.base_fields
+    assert isinstance(base_fields, admin_scale._RowFields)
+    fast, slow = copy.deepcopy(base_fields), copy.deepcopy(dict(base_fields))
+    assert type(fast) is dict and list(fast) == list(slow)
+    for field in base_fields:
+        assert _copy_state(fast[field], base_fields[field]) == _copy_state(slow[field], base_fields[field])
+    assert any(type(f).__deepcopy__ in admin_scale._FIELD_COPIES for f in base_fields.values())
