@@ -21,9 +21,11 @@ past 1 MB, thousands of rows, continues through its `nextCursor`).
 filtered lists (country, dates, map box) walk their index alike; their cursors are signed for
 the list and its filters together, so a cursor never carries over to other filters. A walk
 answers `count` only when it is exact (see `walk`): a country's list from its count item,
-read on page 1 and carried by the cursor like every list's; a list of dates or of a map box
-(and /upcoming, whose window moves with the day, not with a publish) on the page whose
-Query reached the end of the list, and never a number it does not know.
+read on page 1 and carried by the cursor like every list's; /upcoming and the editions from a
+day on (`from` without `to` or a box, with or without a country) likewise from the count item
+of the month their page 1 starts reading in (read_api.schema, "Upcoming counts"); a window
+with an end or a map box from the page whose Query reached the end of the list on, and never
+a number it does not know.
 """
 
 import base64
@@ -270,10 +272,10 @@ def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], quer
     exact count. With `counter` (the edition lists from a day on), page 1 may be headed by an
     upcoming count item instead (sort key a month, YYYY-MM, which `fetch` asks for on page 1:
     `after` None), whose number for the list's first day `counter(item)` reads; carried alike.
-    Otherwise the count is known only when this page's Query reached the end of
-    the list (the last page of a walk always does): the rows served before the cursor
-    (`position`) plus every row it returned; on any other page `count` is None (left out),
-    never a lower bound dressed as a count. A filtered read can evaluate a whole Limit of rows
+    Otherwise the count is known only from the page whose Query reached the end of
+    the list (the last page of a walk always does; page 1 of a short list too): the rows
+    served before the cursor (`position`) plus every row it returned, carried on from there;
+    on a page before it `count` is None (left out), never a lower bound dressed as a count. A filtered read can evaluate a whole Limit of rows
     and keep none: its cursor then resumes after the last row evaluated (a short or empty page
     with `nextCursor`, as DynamoDB pages a filter).
     """
@@ -291,9 +293,9 @@ def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], quer
         rows = [item for item in rows if not queries.is_upcoming_count(item, position)]
     elif head and rows and rows[0][position]["S"] == SUMMARY:
         count, rows = queries.number(rows[0], "count"), rows[1:]
-    total = count
     if count is None and page.last_key is None:  # this Query reached the end of the list
         count = before + len(rows)
+    total = count  # carried by the cursor: exact on every later page too
     served = rows[skip:skip + limit]
     following = None
     if len(rows) > skip + limit or (page.last_key is not None and served):
