@@ -19,8 +19,8 @@ from collections import defaultdict
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, TextField
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import CharField, Count, Q, TextField
+from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast
 
 from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
@@ -381,7 +381,7 @@ def upcoming_ends(today) -> dict[tuple[str | None, str], int]:
     day}, from the first day the upcoming counts written `today` hold on: one SQL query, grouped."""
     first = schema.upcoming_count_days(schema.upcoming_read_start(today))[0]
     rows = (Edition.objects.filter(published_snapshot__isnull=False, festival__published_snapshot__isnull=False)
-            .annotate(end=KeyTextTransform("end", KeyTransform("dates", "published_snapshot")),
+            .annotate(end=Cast(KT("published_snapshot__dates__end"), CharField()),  # compared as text, not JSON
                       code=KeyTextTransform("countryCode", "festival__published_snapshot"))
             .filter(end__gte=first.isoformat()).values("code", "end").annotate(n=Count("pk")).order_by())
     return {(row["code"], row["end"]): row["n"] for row in rows}
