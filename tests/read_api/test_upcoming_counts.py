@@ -29,6 +29,9 @@ def _editions() -> list[tuple[str, str | None, dt.date, dt.date]]:
         start = FIRST + dt.timedelta(days=n * 7919 % 200)
         days = 35 + n % 40 if n % 13 == 0 else n % 5
         found.append((f"u-{n:03d}", COUNTRIES[n % 3], start, start + dt.timedelta(days=days)))
+    for n, gap in enumerate((5, 250)):  # a country with months between its editions: count items between its rows
+        start = PUBLISHED + dt.timedelta(days=gap)
+        found.append((f"u-fi-{n}", "FI", start, start + dt.timedelta(days=2)))
     return found
 
 
@@ -108,4 +111,15 @@ def test_the_count_items_cover_every_month_to_the_last_end():
     months = [i.GSI1SK for i in built if i.GSI1PK == schema.UPCOMING_GSI1PK]
     last_end = max(end for *_, end in _editions())
     assert months[0] == "2027-12" and months[-1] == last_end.isoformat()[:7]  # today − 31 days .. the last end
-    assert {i.GSI2PK for i in built if i.GSI2PK} == {"EDITIONS#COUNTRY#NO", "EDITIONS#COUNTRY#SE"}
+    assert {i.GSI2PK for i in built if i.GSI2PK} == {"EDITIONS#COUNTRY#NO", "EDITIONS#COUNTRY#SE",
+                                                     "EDITIONS#COUNTRY#FI"}
+
+
+def test_a_page_that_meets_only_count_items_goes_on_after_them(dated, api, monkeypatch):
+    """Eight months between a country's two editions: a page of one row evaluates 4 items, all count items
+    the filter drops; its cursor resumes after the last of them, and the walk still ends with the last row."""
+    monkeypatch.setattr(queries, "today", lambda: PUBLISHED)
+    rows, pages = _walk(api, {"limit": "1", "country": "FI"})
+    assert [r["festivalKey"] for r in rows] == ["u-fi-0", "u-fi-1"]
+    assert [p["count"] for p in pages] == [2] * len(pages)
+    assert any(not p["festivals"] for p in pages) and pages[-1]["festivals"]  # a short page, then the row
