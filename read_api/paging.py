@@ -275,9 +275,12 @@ def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], quer
     Otherwise the count is known only from the page whose Query reached the end of
     the list (the last page of a walk always does; page 1 of a short list too): the rows
     served before the cursor (`position`) plus every row it returned, carried on from there;
-    on a page before it `count` is None (left out), never a lower bound dressed as a count. A filtered read can evaluate a whole Limit of rows
-    and keep none: its cursor then resumes after the last row evaluated (a short or empty page
-    with `nextCursor`, as DynamoDB pages a filter).
+    on a page before it `count` is None (left out), never a lower bound dressed as a count.
+    A filtered read can evaluate a whole Limit of rows and keep none: its cursor then resumes
+    after the last row evaluated (a short or empty page with `nextCursor`, as DynamoDB pages a
+    filter). With `counter`, a page that has served the count and seen no row past it is the
+    last: the month count items after the last row, not rows, ended its Query (no `nextCursor`
+    to an empty page).
     """
     cursor = paging.cursor
     skip = paging.offset if cursor is None else cursor.skip
@@ -305,8 +308,8 @@ def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], quer
             raise _beyond_page(skip, cursor is not None)
         # every row this page evaluated was filtered out: resume after them
         following = Cursor(page.last_key[position]["S"], 0, None, before + skip, total)
-    if following is not None and len(rows) <= skip + limit and total is not None \
+    if counter is not None and following is not None and len(rows) <= skip + limit and total is not None \
             and before + skip + len(served) >= total:
-        following = None  # the exact count says no row is left (only count items were left to evaluate)
+        following = None  # the count items after the last row ended the page: the count says no row is left
     return Listing(rows=[item["body"]["S"] for item in served], count=count,
                    next_cursor=encode(following, partition) if following else None, head=None)
