@@ -81,7 +81,7 @@ def catalog() -> dict:
 
 
 def fill_dynamodb(data: dict) -> int:
-    from read_api import items, schema
+    from read_api import items, queries, schema
     from read_api.schema import Item
     from read_api.table import admin_timeouts
 
@@ -115,6 +115,12 @@ def fill_dynamodb(data: dict) -> int:
     built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
                                        items.country_counts(d["festival"] for d in data["festivals"]))
     built += items.country_count_items(schema.BAND_COUNTRIES_PK, items.country_counts(d["band"] for d in data["bands"]))
+    ends: dict = {}  # and the upcoming counts by month
+    for detail in data["festivals"]:
+        for edition in detail["editions"]:
+            key = (detail["festival"].get("countryCode"), edition["dates"]["end"])
+            ends[key] = ends.get(key, 0) + 1
+    built += items.upcoming_count_items(ends, queries.today())
     with admin_timeouts(), Item.batch_write() as batch:
         for item in built:
             batch.save(item)

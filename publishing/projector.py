@@ -18,7 +18,7 @@ from functools import cached_property
 
 from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
-from read_api import schema
+from read_api import queries, schema
 
 from .writer import Prefix
 
@@ -39,9 +39,10 @@ class Entity:
 
     def partitions(self) -> list[tuple[str, str | None]]:
         """Where this entity's items live in the table: whole partitions (None), exact keys or `Prefix`es."""
-        if self.kind == COLLECTIONS:  # and every country's count of festival and band rows (issue 12.5)
+        if self.kind == COLLECTIONS:  # and every country's count of festival and band rows, the upcoming counts
             return [*((pk, schema.SUMMARY) for pk in builders.COLLECTION_PKS),
-                    (schema.FESTIVAL_COUNTRIES_PK, None), (schema.BAND_COUNTRIES_PK, None)]
+                    (schema.FESTIVAL_COUNTRIES_PK, None), (schema.BAND_COUNTRIES_PK, None),
+                    (schema.UPCOMING_COUNTS_PK, None), (schema.UPCOMING_COUNTRIES_PK, None)]
         if self.bands and self.kind == GENRE:
             rows = schema.genre_bands_pk(self.key)
             return [(schema.genre_pk(self.key), schema.METADATA), (schema.GENRES_PK, schema.genre_row_sk(self.key)),
@@ -287,8 +288,18 @@ class PublicCatalog:
                     *builders.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
                                                   builders.country_counts(self.festivals.values()), rev=rev),
                     *builders.country_count_items(schema.BAND_COUNTRIES_PK,
-                                                  builders.country_counts(self.bands.values()), rev=rev)]
+                                                  builders.country_counts(self.bands.values()), rev=rev),
+                    *builders.upcoming_count_items(self.upcoming_ends(), queries.today(), rev=rev)]
         raise ValueError(f"unknown entity {entity}")
+
+    def upcoming_ends(self) -> dict[tuple[str | None, str], int]:
+        """{(ISO code or None, end date): the upcoming rows (public editions) of festivals in that country
+        ending that day}: what the upcoming counts count."""
+        ends: dict[tuple[str | None, str], int] = defaultdict(int)
+        for key, festival in self.festivals.items():
+            for edition in self.editions.get(key, []):
+                ends[(festival.get("countryCode"), edition["dates"]["end"])] += 1
+        return ends
 
     def all_entities(self) -> set[Entity]:
         entities = {Entity(COLLECTIONS)}

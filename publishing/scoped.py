@@ -19,12 +19,13 @@ from collections import defaultdict
 from functools import reduce
 from operator import or_
 
-from django.db.models import Q, TextField
+from django.db.models import CharField, Count, Q, TextField
+from django.db.models.fields.json import KT, KeyTextTransform
 from django.db.models.functions import Cast
 
 from catalog.models import Band, Edition, Festival, FestivalAlias, Genre, Role
 from read_api import items as builders
-from read_api import schema
+from read_api import queries, schema
 
 from .projector import BAND, COLLECTIONS, FESTIVAL, GENRE, MODELS, ROLE, Entity, PublicCatalog, appearance
 
@@ -344,8 +345,11 @@ class ScopedCatalog(PublicCatalog):
                     reviewed_count += bool(self.bands[band].get("reviewed"))
         counts |= {schema.BANDS_PK: total, schema.BANDS_REVIEWED_PK: reviewed_count,
                    schema.BANDS_UNREVIEWED_PK: total - reviewed_count}
-        # Countries: festivals (a few thousand) counted in full, bands from the stored counts plus the change.
+        # Countries: festivals (a few thousand) counted in full, bands from the stored counts plus the change;
+        # the upcoming counts from the editions that end from the first day they count on, grouped in SQL.
+        today = queries.today()
         return [*(builders.summary_item(pk, counts[pk], rev=rev) for pk in builders.COLLECTION_PKS),
+                *builders.upcoming_count_items(upcoming_ends(today), today, rev=rev),
                 *builders.country_count_items(schema.FESTIVAL_COUNTRIES_PK, _country_counts(published[Festival]),
                                               rev=rev),
                 *builders.country_count_items(schema.BAND_COUNTRIES_PK, self._band_countries(entity, published[Band]),
@@ -370,6 +374,17 @@ class ScopedCatalog(PublicCatalog):
             if band in self.bands and (code := builders.country_code(self.bands[band])) is not None:
                 counts[code] = counts.get(code, 0) + 1
         return counts
+
+
+def upcoming_ends(today) -> dict[tuple[str | None, str], int]:
+    """{(ISO code or None, end date): public editions under a public festival in that country ending that
+    day}, from the first day the upcoming counts written `today` hold on: one SQL query, grouped."""
+    first = schema.upcoming_count_days(schema.upcoming_read_start(today))[0]
+    rows = (Edition.objects.filter(published_snapshot__isnull=False, festival__published_snapshot__isnull=False)
+            .annotate(end=Cast(KT("published_snapshot__dates__end"), CharField()),  # compared as text, not JSON
+                      code=KeyTextTransform("countryCode", "festival__published_snapshot"))
+            .filter(end__gte=first.isoformat()).values("code", "end").annotate(n=Count("pk")).order_by())
+    return {(row["code"], row["end"]): row["n"] for row in rows}
 
 
 def _country_counts(published) -> dict[str, int]:

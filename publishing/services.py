@@ -162,7 +162,9 @@ def _counted_first(plan: Plan, entities) -> None:
     and the counts themselves: they go out in the first transaction together, so a publish that
     fails half-way never leaves a count out of step with its rows (the retry counts from both)."""
     counted = KeySet([p for e in entities if e.bands or e.kind == COLLECTIONS for p in e.reads()])
-    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes] if k in counted or _search(k)}
+    plan.first = {k for k in [*((i.PK, i.SK) for i in plan.puts), *plan.deletes]
+                  if k in counted or _search(k) or k[1].startswith(schema.UPCOMING_PREFIX)}
+    # The upcoming rows go with the upcoming counts (counted in SQL from the same snapshots).
     # A search manifest and the rows it names go together too: a manifest never names rows that
     # were not written, nor leaves out rows still stored (they would be found by no later publish).
     if len(plan.first) >= TRANSACT_MAX:

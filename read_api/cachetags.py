@@ -70,6 +70,8 @@ _COLLECTION_BY_PK = {
     schema.ROLES_PK: ROLES,
     schema.FESTIVAL_COUNTRIES_PK: FESTIVALS,  # a country's count: /api/festivals?country=
     schema.BAND_COUNTRIES_PK: BANDS,  # /api/bands?country=
+    schema.UPCOMING_COUNTS_PK: UPCOMING,  # /upcoming's count (and that of the date lists from a day on)
+    schema.UPCOMING_COUNTRIES_PK: UPCOMING,  # /upcoming?country='s
 }
 _RECORD_BY_PREFIX = {"FESTIVAL": festival, "BAND": band, "GENRE": genre, "ROLE": role}
 
@@ -126,7 +128,8 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
     `?offset=100` and `?reviewed=true`). `listing` is a band row's GSI3PK: the row shows in
     `/api/bands/reviewed` or `/api/bands/unreviewed` too. A festival's old key (`~ALIAS`)
     answers every `/editions/{year}` under it, written `/editions/*`. Issue 15: an upcoming row
-    also serves `/api/festivals` (its date filters) and `/upcoming.ics`; a festival's detail its
+    also serves `/api/festivals` (its date filters) and `/upcoming.ics`, an upcoming count item
+    `/upcoming` and `/api/festivals` (`from`); a festival's detail its
     `/calendar.ics`; a band's festival rows its `/calendar.ics`; a genre's band rows
     `/api/bands` (`?genre=`). A search row serves `/api/search` (every `q` whose prefix it is).
     """
@@ -134,6 +137,8 @@ def answer_paths(pk: str, sk: str, listing: str | None = None) -> set[str]:
         return {"/api/search"}
     if sk == schema.SEARCH_MANIFEST:
         return set()
+    if pk in (schema.UPCOMING_COUNTS_PK, schema.UPCOMING_COUNTRIES_PK):  # the counts of the editions from a day on
+        return {"/api/festivals/upcoming", "/api/festivals"}
     if pk in _LIST_PATHS:
         paths = {_LIST_PATHS[pk]}
         if pk == schema.BANDS_PK and listing in _LISTING_PATHS:

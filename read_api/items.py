@@ -45,6 +45,11 @@ Builders (all keyword `rev`: the catalog's `published_revision`, stored on every
       BANDS_UNREVIEWED_PK, GENRES_PK, ROLES_PK. Publishing writes these whenever the number
       of published festivals / bands / reviewed / unreviewed / genres / roles changes.
 
+  upcoming_count_items(ends, today, *, rev) -> list[SummaryItem]
+      ends = {(ISO code or None, end date YYYY-MM-DD): upcoming rows of editions of festivals in that
+      country ending that day}; -> for every month from the one today's /upcoming read starts in
+      (today − 31 days) to that of the last end, the count of every day whose read starts in it,
+      in all (GSI1) and per country (GSI2); see read_api.schema, "Upcoming counts".
   country_count_items(pk, counts, *, rev) -> list[SummaryItem]
       pk: schema.FESTIVAL_COUNTRIES_PK or BAND_COUNTRIES_PK; counts = {ISO code: rows in that country}
       -> one count per country with rows (GSI2 `<list>#COUNTRY#<CC>` / `#SUMMARY`, first in the
@@ -57,6 +62,7 @@ Count design: each collection has a `#SUMMARY` item first in its partition; a ch
 count rewrites that one item. Sub-collection summaries come from the builders above.
 """
 
+import bisect
 import datetime as dt
 import hashlib
 import json
@@ -157,6 +163,44 @@ def country_count_items(pk: str, counts: dict[str, int], *, rev: int = 0) -> lis
         if count > 0 and COUNTRY_CODE_RE.fullmatch(code):
             built.append(_make(schema.SummaryItem, pk, schema.country_sk(code), {"count": int(count)}, rev=rev,
                                count=int(count), GSI2PK=gsi2pk(code), GSI2SK=schema.SUMMARY))
+    return built
+
+
+def upcoming_count_items(ends: dict[tuple[str | None, str], int], today: dt.date, *, rev: int = 0) -> list[Item]:
+    """The upcoming counts of every month from the one today's read starts in to the last edition's end.
+
+    `ends` maps (ISO code or None, end date) to the number of upcoming rows ending that day. The
+    item of month M counts, for each day d from M-01 + 31 days (`since`) on, one per day of M, the
+    rows that end on or after d: exact for d whatever the day it is read. By country, a country
+    whose every count would be 0 (no edition ends from the first day counted on) has none.
+    """
+    by_scope: dict[str | None, dict[dt.date, int]] = {None: {}}
+    for (code, end), n in ends.items():
+        day = dt.date.fromisoformat(end)
+        for scope in {None, code if code is not None and COUNTRY_CODE_RE.fullmatch(code) else None}:
+            counts = by_scope.setdefault(scope, {})
+            counts[day] = counts.get(day, 0) + n
+    first_month = schema.upcoming_read_start(today)
+    built = []
+    for code, counts in sorted(by_scope.items(), key=lambda entry: entry[0] or ""):
+        days = sorted(counts)
+        after = [0] * (len(days) + 1)  # after[i]: rows ending on days[i] or later
+        for i in range(len(days) - 1, -1, -1):
+            after[i] = after[i + 1] + counts[days[i]]
+        last = days[-1] if days else today
+        if code is not None and last < schema.upcoming_count_days(first_month)[0]:
+            continue
+        month = first_month
+        while month <= schema.month_start(max(last, today)):
+            since, length = schema.upcoming_count_days(month)
+            numbers = [after[bisect.bisect_left(days, since + dt.timedelta(days=n))] for n in range(length)]
+            label = schema.month_key(month)
+            index = {"GSI1PK": schema.UPCOMING_GSI1PK, "GSI1SK": label} if code is None else \
+                {"GSI2PK": schema.country_editions_gsi2pk(code), "GSI2SK": label}
+            built.append(_make(schema.SummaryItem, schema.UPCOMING_COUNTRIES_PK if code else schema.UPCOMING_COUNTS_PK,
+                               schema.upcoming_count_sk(label, code), {"since": since.isoformat(), "counts": numbers},
+                               rev=rev, since=since.isoformat(), **index))
+            month = schema.next_month(month)
     return built
 
 

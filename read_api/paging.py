@@ -21,9 +21,11 @@ past 1 MB, thousands of rows, continues through its `nextCursor`).
 filtered lists (country, dates, map box) walk their index alike; their cursors are signed for
 the list and its filters together, so a cursor never carries over to other filters. A walk
 answers `count` only when it is exact (see `walk`): a country's list from its count item,
-read on page 1 and carried by the cursor like every list's; a list of dates or of a map box
-(and /upcoming, whose window moves with the day, not with a publish) on the page whose
-Query reached the end of the list, and never a number it does not know.
+read on page 1 and carried by the cursor like every list's; /upcoming and the editions from a
+day on (`from` without `to` or a box, with or without a country) likewise from the count item
+of the month their page 1 starts reading in (read_api.schema, "Upcoming counts"); a window
+with an end or a map box from the page whose Query reached the end of the list on, and never
+a number it does not know.
 """
 
 import base64
@@ -45,8 +47,9 @@ MAC_BYTES = 16
 MAX_WHOLE_PAGES = 1  # a whole list (genres, roles) is one 1 MB Query page: one DynamoDB request per GET
 # Every row sort key is ASCII: PREFIX#<slug>[#<digits>]; anything else never came from us.
 SORT_KEY_RE = re.compile(r"[A-Z]+#[a-z0-9-]{1,100}(?:#[0-9]{1,4})?")
-# An upcoming row's GSI1SK (and GSI2SK in a country's editions): <sortdate>#<key>#<yyyy>.
-UPCOMING_KEY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}#[a-z0-9-]{1,100}#[0-9]{4}")
+# An upcoming row's GSI1SK (and GSI2SK in a country's editions): <sortdate>#<key>#<yyyy>; or an
+# upcoming count item's, <yyyy-mm> (a filtered page may end on one).
+UPCOMING_KEY_RE = re.compile(r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2}#[a-z0-9-]{1,100}#[0-9]{4})?")
 # A festival row's GSI4SK (the map filter): <lat + 90, 000.00000>#<key>.
 GEO_KEY_RE = re.compile(r"[0-9]{3}\.[0-9]{5}#[a-z0-9-]{1,100}")
 _B64_RE = re.compile(r"[A-Za-z0-9_-]+")
@@ -251,38 +254,51 @@ def gsi3_start_key(index_partition: str, table_partition: str) -> Callable[[str]
 
 
 def upcoming(paging: Paging, partition: str) -> Listing:
-    """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start)."""
-    return walk(paging, partition, queries.upcoming_page, "GSI1SK")
+    """One page of /api/festivals/upcoming: one Query of GSI1 from the cursor's row (or the window's start),
+    page 1 headed by today's count item."""
+    today = queries.today()
+    return walk(paging, partition, lambda rows, after: queries.upcoming_page(rows, after, count=True), "GSI1SK",
+                counter=lambda item: queries.upcoming_count(item, today))
 
 
 def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], queries.Page], position: str, *,
-         summary: bool = False) -> Listing:
+         summary: bool = False, counter: Callable[[dict], int | None] | None = None) -> Listing:
     """One page of an index walk (upcoming, date, country and map filters): one Query from the cursor's row on.
 
     `fetch(rows, after)` sends that one Query; `position` names the index sort key attribute
     each row returns, which a cursor resumes after. With `summary`, the partition's first item
     may be its count (index sort key `#SUMMARY`, as a country's festival or band rows have):
     page 1 reads it and the cursor carries it (`total`), so every page of the walk answers the
-    exact count. Otherwise the count is known only when this page's Query reached the end of
-    the list (the last page of a walk always does): the rows served before the cursor
-    (`position`) plus every row it returned; on any other page `count` is None (left out),
-    never a lower bound dressed as a count. A filtered read can evaluate a whole Limit of rows
-    and keep none: its cursor then resumes after the last row evaluated (a short or empty page
-    with `nextCursor`, as DynamoDB pages a filter).
+    exact count. With `counter` (the edition lists from a day on), page 1 may be headed by an
+    upcoming count item instead (sort key a month, YYYY-MM, which `fetch` asks for on page 1:
+    `after` None), whose number for the list's first day `counter(item)` reads; carried alike.
+    Otherwise the count is known only from the page whose Query reached the end of
+    the list (the last page of a walk always does; page 1 of a short list too): the rows
+    served before the cursor (`position`) plus every row it returned, carried on from there;
+    on a page before it `count` is None (left out), never a lower bound dressed as a count.
+    A filtered read can evaluate a whole Limit of rows and keep none: its cursor then resumes
+    after the last row evaluated (a short or empty page with `nextCursor`, as DynamoDB pages a
+    filter). With `counter`, a page that has served the count and seen no row past it is the
+    last: the month count items after the last row, not rows, ended its Query (no `nextCursor`
+    to an empty page).
     """
     cursor = paging.cursor
     skip = paging.offset if cursor is None else cursor.skip
     before = 0 if cursor is None else (cursor.position or 0)
     count = None if cursor is None else cursor.total
     limit = paging.limit if paging.limit is not None else 0
-    head = summary and cursor is None
+    head = (summary or counter is not None) and cursor is None
     page = fetch(skip + limit + 1 + head, cursor.after if cursor else None)
     rows = page.items
-    if head and rows and rows[0][position]["S"] == SUMMARY:
+    if counter is not None:
+        if head and rows and queries.is_upcoming_count(rows[0], position):
+            count = counter(rows[0])
+        rows = [item for item in rows if not queries.is_upcoming_count(item, position)]
+    elif head and rows and rows[0][position]["S"] == SUMMARY:
         count, rows = queries.number(rows[0], "count"), rows[1:]
-    total = count
     if count is None and page.last_key is None:  # this Query reached the end of the list
         count = before + len(rows)
+    total = count  # carried by the cursor: exact on every later page too
     served = rows[skip:skip + limit]
     following = None
     if len(rows) > skip + limit or (page.last_key is not None and served):
@@ -292,5 +308,8 @@ def walk(paging: Paging, partition: str, fetch: Callable[[int, str | None], quer
             raise _beyond_page(skip, cursor is not None)
         # every row this page evaluated was filtered out: resume after them
         following = Cursor(page.last_key[position]["S"], 0, None, before + skip, total)
+    if counter is not None and following is not None and len(rows) <= skip + limit and total is not None \
+            and before + skip + len(served) >= total:
+        following = None  # the count items after the last row ended the page: the count says no row is left
     return Listing(rows=[item["body"]["S"] for item in served], count=count,
                    next_cursor=encode(following, partition) if following else None, head=None)

@@ -10,6 +10,7 @@ Transient DynamoDB failures (unreachable, timed out, throttled) surface as `Unav
 """
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -123,6 +124,9 @@ def today() -> dt.date:
 UPCOMING_ATTRIBUTES = ("GSI1SK", "body")  # the row, and its index key (the cursor's position)
 UPCOMING_ENDED_SLACK = 500  # rows evaluated beyond the page while the window may still hold ended editions
 MAP_SLACK = 200  # rows evaluated beyond the page when a map box filters what an index range returns
+# Items evaluated beyond a later page for the upcoming count items (one a month) it passes: a page that
+# crosses more month starts than this comes up short (its nextCursor goes on), never wrong.
+MONTHS_SLACK = 2
 
 
 @dataclass(frozen=True)
@@ -143,10 +147,30 @@ class Box:
 
 
 def edition_start_key(index: str, partition: str, after: str) -> dict:
-    """The ExclusiveStartKey of the upcoming row whose GSI1SK/GSI2SK is `after` (<sortdate>#<key>#<yyyy>)."""
+    """The ExclusiveStartKey of the upcoming row whose GSI1SK/GSI2SK is `after` (<sortdate>#<key>#<yyyy>),
+    or of the upcoming count item of month `after` (YYYY-MM: a page can end on one its filter dropped)."""
+    if "#" not in after:
+        code = None if index == "GSI1" else partition.removeprefix(schema.country_editions_gsi2pk(""))
+        table_pk = schema.UPCOMING_COUNTS_PK if code is None else schema.UPCOMING_COUNTRIES_PK
+        return {f"{index}PK": {"S": partition}, f"{index}SK": {"S": after},
+                "PK": {"S": table_pk}, "SK": {"S": schema.upcoming_count_sk(after, code)}}
     _, key, year = after.split("#")
     return {f"{index}PK": {"S": partition}, f"{index}SK": {"S": after},
             "PK": {"S": schema.festival_pk(key)}, "SK": {"S": schema.upcoming_sk(int(year))}}
+
+
+def is_upcoming_count(item: dict, position: str) -> bool:
+    """Whether an item of an edition index read is a count item (its sort key a month, YYYY-MM), not a row."""
+    return "#" not in item[position]["S"]
+
+
+def upcoming_count(item: dict, day: dt.date) -> int | None:
+    """The number an upcoming count item holds for `day`: the upcoming rows ending on or after it (None:
+    not one of its days)."""
+    body = json.loads(item["body"]["S"])
+    offset = (day - dt.date.fromisoformat(body["since"])).days
+    counts = body["counts"]
+    return counts[offset] if 0 <= offset < len(counts) else None
 
 
 def upcoming_start_key(after: str) -> dict:
@@ -156,7 +180,7 @@ def upcoming_start_key(after: str) -> dict:
 
 def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, end: dt.date | None = None,
                  index: str = "GSI1", partition: str = schema.UPCOMING_GSI1PK, box: Box | None = None,
-                 extra: tuple[str, ...] = ()) -> Page:
+                 extra: tuple[str, ...] = (), count: bool = False) -> Page:
     """One Query page of upcoming rows (one per edition) whose dates overlap [start, end], by start date.
 
     Each bound is optional. Rows sort by <sortdate> (the start, or end − MAX_EDITION_DAYS for a
@@ -165,10 +189,18 @@ def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, 
     box the filter also holds the box. `index`/`partition`: GSI1 `UPCOMING` (every country) or
     GSI2 `EDITIONS#COUNTRY#<CC>` (one country, sorted alike); `extra`: attributes besides the
     row's (a calendar's `published`). DynamoDB's Limit counts rows before
-    the filter, so while the page may meet filtered-out rows it evaluates a slack beyond the page.
+    the filter, so while the page may meet filtered-out rows it evaluates a slack beyond the page
+    (past the ended editions, MONTHS_SLACK for the count items between the rows).
+
+    The partition's upcoming count items (no `ends`) never pass the filter, but with `count` (page 1
+    of a list with a `start`) the read starts at the month whose count answers for `start`, and
+    that item comes first: see read_api.schema, "Upcoming counts".
     """
     sort_key = getattr(Item, f"{index}SK")
     lower = None if start is None else (start - dt.timedelta(days=schema.MAX_EDITION_DAYS)).isoformat()
+    counted = count and start is not None and after is None
+    if counted:
+        lower = schema.month_key(schema.upcoming_read_start(start))
     upper = None if end is None else end.isoformat() + "~"  # "~" sorts after every "#<key>#<yyyy>"
     if after is not None and lower is not None and after < lower:  # a cursor older than the window
         after = None
@@ -180,13 +212,19 @@ def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, 
         key_condition = sort_key <= upper
     else:
         key_condition = None
-    conditions = ([Item.ends >= start.isoformat()] if start is not None else []) + ([box.condition()] if box else [])
+    if start is None:
+        ends = Item.ends.exists()  # every row has it; a count item does not
+    elif counted:
+        ends = (Item.ends >= start.isoformat()) | (Item.since <= start.isoformat())  # the first count item's
+    else:
+        ends = Item.ends >= start.isoformat()
+    conditions = [ends] + ([box.condition()] if box else [])
     if box is not None:
         slack = MAP_SLACK
     elif start is not None and (after is None or after[:10] <= start.isoformat()):
         slack = UPCOMING_ENDED_SLACK
-    else:
-        slack = 0
+    else:  # past the ended editions: only the months' count items, which the filter drops, between rows
+        slack = MONTHS_SLACK
     return query(
         partition, index=index, limit=rows + slack,
         start_after=edition_start_key(index, partition, after) if after else None,
@@ -195,9 +233,10 @@ def edition_page(rows: int, after: str | None = None, *, start: dt.date | None, 
     )
 
 
-def upcoming_page(rows: int, after: str | None = None) -> Page:
-    """One Query page of GSI1's upcoming rows (editions not ended today), by start date, after `after`."""
-    return edition_page(rows, after, start=today())
+def upcoming_page(rows: int, after: str | None = None, *, count: bool = False) -> Page:
+    """One Query page of GSI1's upcoming rows (editions not ended today), by start date, after `after`
+    (with `count`, on page 1: today's count item first)."""
+    return edition_page(rows, after, start=today(), count=count)
 
 
 def festival_row_page(rows: int, after: str | None = None, *, country: str | None = None,

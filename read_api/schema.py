@@ -20,6 +20,7 @@ Every item carries:
   content_hash  sha256 hex of (kind, body, index keys, count, ends): skip unchanged writes
   count         summaries only: the number of rows in their collection
   ends          upcoming rows only: the edition's last day (YYYY-MM-DD), filtered on
+  since         upcoming counts only: the first day (YYYY-MM-DD) whose count the item holds
   lat, lng      festival rows and upcoming rows of a festival with coordinates: filtered on
                 by the map filter (`bbox`)
   published     when publishing last wrote the item (UTC, `YYYY-MM-DDTHH:MM:SSZ`; the writer
@@ -53,6 +54,8 @@ Every item carries:
 | summary           | METADATA#ROLES              | #SUMMARY                    | -                                     | its count |
 | summary           | METADATA#FESTIVALS#COUNTRIES | COUNTRY#<CC> (and #SUMMARY) | GSI2: FESTIVALS#COUNTRY#<CC> / #SUMMARY | /api/festivals?country count |
 | summary           | METADATA#BANDS#COUNTRIES    | COUNTRY#<CC> (and #SUMMARY) | GSI2: BANDS#COUNTRY#<CC> / #SUMMARY    | /api/bands?country count |
+| summary           | METADATA#UPCOMING           | MONTH#<yyyy-mm>             | GSI1: UPCOMING / <yyyy-mm>             | /api/festivals/upcoming count (see below) |
+| summary           | METADATA#UPCOMING#COUNTRIES | COUNTRY#<CC>#<yyyy-mm>      | GSI2: EDITIONS#COUNTRY#<CC> / <yyyy-mm> | /api/festivals/upcoming?country count |
 | summary           | ROLE#<key>#MEMBERS          | #SUMMARY                    | -                                     | role's members count |
 | role_member       | ROLE#<key>#MEMBERS          | MEMBER#<band>#<nnn>         | -                                     | /api/roles/{key}/members |
 | change            | CHANGES                     | <ms>#<token>#<shard>#<n>    | -                                     | /api/changes (TTL: `expires`, see read_api.feed) |
@@ -66,6 +69,19 @@ rewrites one small item, never the rows. Later pages (cursor) carry the count in
 Upcoming rows sort by start date: <sortdate> is the start date, or end − 31 days for an
 edition longer than that, so that the read's key condition (GSI1SK ≥ today − 31 days) plus
 a filter on `ends` finds exactly the editions that have not ended.
+
+Upcoming counts (issue 12.5): "not ended" moves with the day, so no one count serves
+/upcoming. The count item of month M (GSI1SK `<yyyy-mm>`, which sorts just before that month's
+rows) holds, for each day d whose read starts in M (d − 31 days falls in M: from M-01 + 31
+days, one day per day of M), how many upcoming rows end on or after d (`body`:
+`{"since": <first such day>, "counts": [...]}`). Page 1 of /upcoming on day d reads GSI1 from
+the month of d − 31 days on: the first item is that month's count, which the filter keeps
+(`since ≤ d`) while it drops every later month's (`since > d`) and, having no `ends`, never
+keeps one among the rows. The number for a day does not change with the day, only with a
+publish, so publishing writes these items (from SQL over the published editions) for every
+month from the one today's read starts in to the month of the last edition's end, and deletes
+earlier months' (never read again). `METADATA#UPCOMING#COUNTRIES` holds the same per country,
+indexed in GSI2 `EDITIONS#COUNTRY#<CC>` where that country's upcoming rows are.
 
 Filters (issue 15.2) are index reads. GSI2 is overloaded by prefix: `FESTIVALS#COUNTRY#<CC>`
 (festival rows), `EDITIONS#COUNTRY#<CC>` (upcoming rows, sorted as in GSI1, so a country
@@ -92,6 +108,8 @@ is not kept by DynamoDB) lists them: publishing reads the
 manifest with the record's partition and the rows it names, and deletes those no longer built.
 """
 
+import datetime as dt
+
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -109,6 +127,8 @@ BANDS_UNREVIEWED_PK = "METADATA#BANDS#UNREVIEWED"
 GENRES_PK = "METADATA#GENRES"
 ROLES_PK = "METADATA#ROLES"
 FESTIVAL_COUNTRIES_PK = "METADATA#FESTIVALS#COUNTRIES"  # the count of each country's festival rows (GSI2)
+UPCOMING_COUNTS_PK = "METADATA#UPCOMING"  # the upcoming counts by month (GSI1)
+UPCOMING_COUNTRIES_PK = "METADATA#UPCOMING#COUNTRIES"  # the same for each country (GSI2)
 BAND_COUNTRIES_PK = "METADATA#BANDS#COUNTRIES"  # the count of each country's band rows (GSI2)
 UPCOMING_GSI1PK = "UPCOMING"
 REVIEWED_GSI3PK = "BANDS#REVIEWED"
@@ -166,6 +186,39 @@ COUNTRY_PREFIX = "COUNTRY#"
 def country_sk(code: str) -> str:
     """The SK of a country's count in FESTIVAL_COUNTRIES_PK / BAND_COUNTRIES_PK."""
     return f"{COUNTRY_PREFIX}{code}"
+
+
+MONTH_PREFIX = "MONTH#"
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def month_key(month: dt.date) -> str:
+    """An upcoming count item's index sort key: YYYY-MM, just before that month's rows (YYYY-MM-DD#…)."""
+    return month.isoformat()[:7]
+
+
+def upcoming_read_start(day: dt.date) -> dt.date:
+    """The month whose count answers for `day`: that of day − MAX_EDITION_DAYS, where page 1 of
+    `day`'s upcoming editions starts reading (the first of it)."""
+    return month_start(day - dt.timedelta(days=MAX_EDITION_DAYS))
+
+
+def upcoming_count_days(month: dt.date) -> tuple[dt.date, int]:
+    """(first day, days): the days whose read starts in `month` (a first of the month), one per day of it."""
+    return month + dt.timedelta(days=MAX_EDITION_DAYS), (next_month(month) - month).days
+
+
+def upcoming_count_sk(month: str, code: str | None = None) -> str:
+    """The SK of the upcoming count of `month` (YYYY-MM): in UPCOMING_COUNTS_PK, or a country's in
+    UPCOMING_COUNTRIES_PK."""
+    return f"{MONTH_PREFIX}{month}" if code is None else f"{COUNTRY_PREFIX}{code}#{month}"
 
 
 def latitude_key(lat: float) -> str:
@@ -331,6 +384,7 @@ class Item(Model):
     content_hash = UnicodeAttribute()
     count = NumberAttribute(null=True)
     ends = UnicodeAttribute(null=True)
+    since = UnicodeAttribute(null=True)
     GSI1PK = UnicodeAttribute(null=True)
     GSI1SK = UnicodeAttribute(null=True)
     GSI2PK = UnicodeAttribute(null=True)

@@ -48,8 +48,10 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
     - no dates, a country: the festival rows of GSI2 `FESTIVALS#COUNTRY#<CC>` (a box filters them);
     - no dates, only a box: GSI4's latitude band, filtered on longitude.
 
-    `count` is exact on every page of a country's list (its count item); with dates, a box or
-    on /upcoming only on the page that reaches the end of the list, and left out before it.
+    `count` is exact on every page of a country's list (its count item) and of the editions from a
+    day on (/upcoming, `from` without `to`, with or without a country: the count item of that
+    day's month, where one is stored); with `to`, a box, or a day no count item answers for, only
+    on the page that reaches the end of the list, and left out before it.
     """
     canonical = urlencode([(name, value) for name, value in (
         ("country", country), ("from", start and start.isoformat()), ("to", end and end.isoformat()),
@@ -65,22 +67,27 @@ def _filtered(request, route: str, *, country, start, end, box, default: int, ma
                              key_re=paging.UPCOMING_KEY_RE)
                 return paging.Listing([], 0, None, None), [cachetags.UPCOMING]
 
+        counted = start is not None and end is None and box is None  # the editions ending on or after `start`
+
         def fetch(rows, after):
-            return queries.edition_page(rows, after, start=start, end=end, index=index, partition=partition, box=box)
-        position, row_prefix, key_re, tags = f"{index}SK", "", paging.UPCOMING_KEY_RE, [cachetags.UPCOMING]
+            return queries.edition_page(rows, after, start=start, end=end, index=index, partition=partition, box=box,
+                                        count=counted)
+        page = paging.parse(request, default=default, maximum=maximum, partition=mac_partition, row_prefix="",
+                            key_re=paging.UPCOMING_KEY_RE)
+        counter = (lambda item: queries.upcoming_count(item, start)) if counted else None
+        return paging.walk(page, mac_partition, fetch, f"{index}SK", counter=counter), [cachetags.UPCOMING]
+
+    def fetch_rows(rows, after):
+        return queries.festival_row_page(rows, after, country=country, box=box)
+    if country:
+        position, row_prefix, key_re = "GSI2SK", schema.FESTIVAL_ROW_PREFIX, paging.SORT_KEY_RE
     else:
-        def fetch(rows, after):
-            return queries.festival_row_page(rows, after, country=country, box=box)
-        if country:
-            position, row_prefix, key_re = "GSI2SK", schema.FESTIVAL_ROW_PREFIX, paging.SORT_KEY_RE
-        else:
-            position, row_prefix, key_re = "GSI4SK", "", paging.GEO_KEY_RE
-        tags = [cachetags.FESTIVALS]
+        position, row_prefix, key_re = "GSI4SK", "", paging.GEO_KEY_RE
     page = paging.parse(request, default=default, maximum=maximum, partition=mac_partition,
                         row_prefix=row_prefix, key_re=key_re)
     # A country's festival rows (no dates, no box) start with the country's count item: an exact count.
     counted = position == "GSI2SK" and box is None
-    return paging.walk(page, mac_partition, fetch, position, summary=counted), tags
+    return paging.walk(page, mac_partition, fetch_rows, position, summary=counted), [cachetags.FESTIVALS]
 
 
 @router.route("/api/festivals", ttl=600, params=PAGING + FILTERS)

@@ -4,6 +4,7 @@ After every publish, no answer cached by the emulator — details, lists, pages 
 filters, redirects and 404s — differs from what the read tier now returns.
 """
 
+import datetime as dt
 import itertools
 import json
 
@@ -15,6 +16,8 @@ from catalog import services
 from catalog.models import Band, Edition, Festival, Genre, LineupEntry, Role
 from publishing.models import Invalidation
 from publishing.worker import drain
+from publishing.writer import Writer
+from read_api import queries, schema
 from tests import factories as f
 
 from .cdn_emulator import CURRENT, CDNEmulator, comparable, origin
@@ -194,9 +197,19 @@ def new_band(i):
     f.approved(f.band(f"new-band-{next(_names)}", genres=list(Genre.objects.order_by("pk")[:1])))
 
 
+def move_edition(i):
+    """Issue 12.5: an edition's dates decide which days' upcoming counts hold it (ended, running, across a
+    month start, later)."""
+    edition = pick(Edition, i, published_snapshot__isnull=False)
+    if edition:
+        start = queries.today() + dt.timedelta(days=[-45, -33, -20, -3, 0, 27, 60, 400][i % 8])
+        edition.start_date, edition.end_date = start, start + dt.timedelta(days=[2, 40, 5, 3, 0, 10, 1, 3][i % 8])
+        reapprove(edition)
+
+
 EDITS = [rename_band, toggle_reviewed, change_band_genres, rekey_band, rekey_festival, rekey_genre, rename_festival,
          rename_role, change_lineup, add_edition, unpublish, republish_record, delete_festival, new_band,
-         move_festival, move_band]
+         move_festival, move_band, move_edition]
 
 
 @pytest.fixture
@@ -229,6 +242,7 @@ def test_no_cached_answer_is_stale_after_any_publish(emulator, steps):
         missing = [url for url in changed if not any(_covers(path, url) for path in recorded)]
         assert missing == [], f"changed answers not listed after {edit.__name__}({index}): {missing}"
         assert_country_counts_exact()
+        assert_upcoming_counts_exact()
 
 
 COUNTRIES = ("DE", "FR", "SE", "GB", "US", "NO")
@@ -246,6 +260,44 @@ def assert_country_counts_exact():
                 first = json.loads(origin(f"{path}?country={code}&limit=1")[2])
                 second = json.loads(origin(f"{path}?country={code}&limit=1&cursor={first['nextCursor']}")[2])
                 assert first["count"] == second["count"] == whole["count"]
+
+
+def assert_upcoming_counts_exact():
+    """Issue 12.5: every day each upcoming count item holds (in all and by country) counts exactly the public
+    editions ending on or after it, items cover every month from today's read to the last end, and
+    /upcoming answers that count on page 1 and on the next."""
+    today = queries.today()
+    public = [(e.festival.published_snapshot.get("countryCode"), e.published_snapshot["dates"]["end"])
+              for e in Edition.objects.filter(published_snapshot__isnull=False,
+                                              festival__published_snapshot__isnull=False).select_related("festival")]
+    stored = Writer().read_items([(schema.UPCOMING_COUNTS_PK, None), (schema.UPCOMING_COUNTRIES_PK, None)])
+    months = []
+    for (pk, sk), attrs in stored.items():
+        code = None if pk == schema.UPCOMING_COUNTS_PK else sk.split("#")[1]
+        months += [sk.rsplit("#", 1)[1]] if code is None else []
+        body = json.loads(attrs["body"]["S"])
+        for offset, count in enumerate(body["counts"]):
+            day = (dt.date.fromisoformat(body["since"]) + dt.timedelta(days=offset)).isoformat()
+            assert count == sum(1 for c, end in public if end >= day and code in (None, c)), (sk, day)
+    last = max([dt.date.fromisoformat(end) for _, end in public] + [today])
+    first = schema.upcoming_read_start(today)
+    assert sorted(months) == [schema.month_key(m) for m in _months(first, schema.month_start(last))]
+    for query in ("", *(f"country={code}&" for code in COUNTRIES)):
+        code = query[len("country="):-1] if query else None
+        expected = sum(1 for c, end in public if end >= today.isoformat() and code in (None, c))
+        first_page = json.loads(origin(f"/api/festivals/upcoming?{query}limit=1")[2])
+        assert first_page["count"] == expected, f"/upcoming?{query}: {first_page}"
+        if expected > 1:
+            cursor = first_page["nextCursor"]
+            second = json.loads(origin(f"/api/festivals/upcoming?{query}limit=1&cursor={cursor}")[2])
+            assert second["count"] == expected
+
+
+def _months(first: dt.date, last: dt.date) -> list[dt.date]:
+    found = [first]
+    while found[-1] < last:
+        found.append(schema.next_month(found[-1]))
+    return found
 
 
 def _origin_answer(url):

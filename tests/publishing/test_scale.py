@@ -7,6 +7,8 @@ at ×10 as at ×1, and leave the table equal to a fresh republish. A checkpointe
 drain that runs out of time stops at a checkpoint and the next run carries on to the same table.
 """
 
+import datetime as dt
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from publishing.models import PublishTask, RebuildCheckpoint, TaskStatus
 from publishing.services import republish
 from publishing.worker import drain
 from publishing.writer import dynamodb_client
+from read_api import queries
 from tests import factories as f
 
 from .scenarios import published_world
@@ -97,7 +100,10 @@ def test_a_band_edit_reads_and_writes_the_same_at_x10_as_at_x1(publish_table, ta
 
 # --- the property at ×10: random edits, the table always equals a fresh republish ---------------------------
 
-EDITS = ["rename_band", "retag_band", "drop_member", "unpublish_band", "lineup", "rename_genre", "role_name"]
+EDITS = ["rename_band", "retag_band", "drop_member", "unpublish_band", "lineup", "rename_genre", "role_name",
+         "move_edition"]
+# Issue 12.5: where an edition's dates move it relative to today (ended, running, across month starts, later).
+EDITION_SHIFTS = [-40, -20, -2, 0, 25, 70, 200, 400, 33, 61]
 
 
 @pytest.fixture
@@ -130,6 +136,12 @@ def apply_edit(edit: str, n: int) -> None:
         other = Band.objects.filter(key=f"metallica{suffix}").first()
         if edition is not None and other is not None:
             LineupEntry.objects.get_or_create(edition=edition, band=other, defaults={"order": 9, "billing_size": 1})
+            reapprove(edition)
+    elif edit == "move_edition":
+        edition = Edition.objects.filter(festival__key=f"wacken{suffix}").order_by("year").last()
+        if edition is not None:
+            edition.start_date = queries.today() + dt.timedelta(days=EDITION_SHIFTS[n - 1])
+            edition.end_date = edition.start_date + dt.timedelta(days=n % 4 * 12)
             reapprove(edition)
     elif edit == "rename_genre":
         genre = Genre.objects.get(key="thrash-metal")

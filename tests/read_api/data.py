@@ -5,7 +5,7 @@ Dates are relative to today (UTC) so that "upcoming" has something to find on an
 
 import datetime as dt
 
-from read_api import items, schema
+from read_api import items, queries, schema
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -180,7 +180,18 @@ def all_items() -> list:
     built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK,
                                        items.country_counts(d["festival"] for d in FESTIVALS.values()))
     built += items.country_count_items(schema.BAND_COUNTRIES_PK, items.country_counts(d["band"] for d in BANDS.values()))
+    built += items.upcoming_count_items(upcoming_ends(FESTIVALS.values()), queries.today())
     return built
+
+
+def upcoming_ends(details) -> dict:
+    """{(country code, end date): editions ending that day} of festival details: what publishing counts."""
+    ends: dict = {}
+    for detail in details:
+        for edition in detail["editions"]:
+            key = (detail["festival"].get("countryCode"), edition["dates"]["end"])
+            ends[key] = ends.get(key, 0) + 1
+    return ends
 
 
 def write(built) -> None:

@@ -2,8 +2,8 @@
 
 1,400 band rows of about 2.7 KB (about 380 to a 1 MB page), 3,000 upcoming editions of
 about 2 KB and 1,000 festival rows of about 1.8 KB, all in one country, written with the item
-builders (with the country counts publishing keeps). Each GET is one DynamoDB request; a walk by
-cursor answers every row exactly once, never an empty page; an offset whose rows lie past
+builders (with the country and upcoming counts publishing keeps). Each GET is one DynamoDB request; a
+walk by cursor answers every row exactly once, never an empty page; an offset whose rows lie past
 the page is a 400 that points at the cursor.
 """
 
@@ -63,6 +63,10 @@ def large(dynamodb_table_session):
         built += [i for i in items.festival_items(_festival(key, start, end)) if isinstance(i, kinds)]
     built += items.country_count_items(schema.BAND_COUNTRIES_PK, {"NO": BANDS})
     built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK, {"NO": FESTIVAL_ROWS})
+    ends = {}
+    for _, _, end in editions:
+        ends[("NO", end.isoformat())] = ends.get(("NO", end.isoformat()), 0) + 1
+    built += items.upcoming_count_items(ends, today)  # as publishing counts them
     data.write(built)
     yield
     empty_table(dynamodb_table_session)
@@ -114,17 +118,25 @@ def test_upcoming_walk_past_1_mb(large, api):
     assert all(k.startswith("f-") for k in keys)
     starts = [r["latestEdition"]["dates"]["start"] for r in rows]
     assert starts == sorted(starts)
-    assert pages[-1]["count"] == UPCOMING  # the walk's last page knows the exact count
-    assert all("count" not in p for p in pages[:-1])  # before it: absent, never a number it does not know
+    assert all(p["count"] == UPCOMING for p in pages)  # today's count item, read on page 1: exact on every page
     assert len(pages) >= UPCOMING // 100  # about 2 KB rows: at most one page of 100 fits each Query
 
 
+@pytest.mark.parametrize("query", [{"country": "NO", "limit": "100"}, {"from": "2000-01-01", "limit": "100"},
+                                   {"country": "NO", "from": "2000-01-01", "limit": "77"}])
+def test_upcoming_walks_past_1_mb_have_the_exact_count_on_every_page(large, api, query):
+    rows, pages = _walk(api, "/api/festivals/upcoming", query)
+    keys = [(r["festivalKey"], r["latestEdition"]["year"]) for r in rows]
+    assert len(keys) == len(set(keys)) == UPCOMING and all(k.startswith("f-") for k, _ in keys)
+    assert len(pages) > 2 and all(p["count"] == UPCOMING for p in pages)
+
+
 @pytest.mark.parametrize("path,query,expected", [
-    ("/api/festivals/upcoming", {"country": "NO", "limit": "100"}, UPCOMING),
-    ("/api/festivals/upcoming", {"from": "2000-01-01", "limit": "100"}, UPCOMING),
     ("/api/festivals", {"from": "2000-01-01", "limit": "500"}, UPCOMING + ENDED_IN_WINDOW),
+    ("/api/festivals/upcoming", {"to": "2099-12-31", "limit": "100"}, UPCOMING),
 ])
 def test_date_walks_past_1_mb_count_only_when_exact(large, api, path, query, expected):
+    """No count item answers for 2000-01-01 (publishing counts from today's month on), nor for a window with an end."""
     rows, pages = _walk(api, path, query)
     keys = [(r["festivalKey"], r["latestEdition"]["year"]) for r in rows]
     assert len(keys) == len(set(keys)) == expected
