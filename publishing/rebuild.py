@@ -61,6 +61,7 @@ class StoredSpill:
                                  state INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (pk, sk)) WITHOUT ROWID;
             CREATE INDEX stored_sk ON stored (sk);
             CREATE TABLE held (seq INTEGER PRIMARY KEY, action TEXT, data TEXT);
+            CREATE TABLE lineups (band TEXT, festival INTEGER, PRIMARY KEY (band, festival)) WITHOUT ROWID;
             CREATE TABLE tags (tag TEXT PRIMARY KEY) WITHOUT ROWID;
             CREATE TABLE answers (path TEXT PRIMARY KEY) WITHOUT ROWID;
         """)
@@ -123,6 +124,34 @@ class StoredSpill:
         cursor = self.db.execute(f"{self._COLUMNS} WHERE state = ? AND hash IS NOT NULL", (UNCLAIMED,))
         while page := cursor.fetchmany(size):
             yield [self._stored(row) for row in page]
+
+    def index_lineups(self, tick=None, size: int = 500) -> None:
+        """Which festival's published lineups name which band key: every edition read once, so a
+        chunk finds its bands' festivals by key here, not by searching every snapshot again (a
+        search per chunk made the rebuild's cost grow with the square of the catalog)."""
+        from catalog.models import Edition
+
+        editions = Edition.objects.filter(published_snapshot__isnull=False).values_list(
+            "festival_id", "published_snapshot")
+        pairs: set[tuple[str, int]] = set()
+        for festival, snapshot in editions.iterator(chunk_size=size):
+            pairs.update((entry["key"], festival) for entry in (snapshot or {}).get("bands") or [] if entry.get("key"))
+            if len(pairs) >= 20 * size:
+                self.db.executemany("INSERT OR IGNORE INTO lineups VALUES (?, ?)", pairs)
+                pairs.clear()
+                if tick is not None:
+                    tick()
+        self.db.executemany("INSERT OR IGNORE INTO lineups VALUES (?, ?)", pairs)
+
+    def festivals_naming(self, band_keys) -> set[int]:
+        """The festivals (pks) whose published lineups name any of these band keys (`index_lineups`)."""
+        found: set[int] = set()
+        keys = sorted(band_keys)
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            found.update(row[0] for row in self.db.execute(
+                f"SELECT DISTINCT festival FROM lineups WHERE band IN ({', '.join('?' * len(part))})", part))  # noqa: S608
+        return found
 
     def note(self, tags, answers) -> None:
         """Remember cache tags and public answers (paths) the rebuild changes, each once."""

@@ -75,6 +75,10 @@ class ScopedCatalog(PublicCatalog):
         self.editions: dict[str, list[dict]] = {}
         self.aliases: dict[str, str] = {}
         self.stored: dict = {}
+        # festivals(band keys) → pks of the festivals whose published lineups name them; set by a
+        # rebuild, which indexes every lineup once (`rebuild.StoredSpill.index_lineups`) instead of
+        # searching every edition's snapshot for each chunk's bands
+        self.lineup_index = None
         self._published = {GENRE: self.genres, ROLE: self.roles, BAND: self.bands, FESTIVAL: self.festivals}
         self._pk: dict[str, dict[str, int]] = {kind: {} for kind in MODELS}  # public key → record pk
         self._checked: dict[str, set[str]] = {kind: set() for kind in MODELS}
@@ -216,8 +220,11 @@ class ScopedCatalog(PublicCatalog):
             return
         ever = self._keys_ever_of(BAND, todo)
         wanted = {key for keys in ever.values() for key in keys}
-        editions = _mentioning(Edition.objects.filter(published_snapshot__isnull=False), wanted)
-        self._load_festivals(set(editions.values_list("festival_id", flat=True)))
+        if self.lineup_index is not None:
+            self._load_festivals(self.lineup_index(wanted))
+        else:
+            editions = _mentioning(Edition.objects.filter(published_snapshot__isnull=False), wanted)
+            self._load_festivals(set(editions.values_list("festival_id", flat=True)))
         found: dict[str, list[dict]] = defaultdict(list)
         targets = set(todo)
         for festival_key, festival in list(self.festivals.items()):

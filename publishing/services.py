@@ -247,6 +247,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
     spill = rebuild.StoredSpill()
     try:
         spill.fill(writer.scan_pages(), tick=keeper.tick)
+        spill.index_lineups(tick=keeper.tick)
         report = RepublishReport(stored=spill.rows, dry_run=dry_run)
         lists = rebuild.ListPartitions.load()
         size = conf.get("PUBLISH_REBUILD_CHUNK")
@@ -323,6 +324,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                 keeper.tick()
                 catalog = ScopedCatalog()
                 catalog.stored = {}
+                catalog.lineup_index = spill.festivals_naming
                 for record in chunk:
                     if record.snapshot is not None and record.entity.kind != FESTIVAL:
                         catalog._add(record.entity.kind, record.pk, record.snapshot)

@@ -255,3 +255,20 @@ def test_a_republish_counts_what_it_changed_and_names_a_bounded_part(publish_tab
     assert report.invalidation_items == ["/api/*"]
     sent = Invalidation.objects.get()
     assert sent.items == ["/api/*"] and sent.changed_paths == named.changed_paths[:5]
+
+
+def test_a_republish_finds_lineups_by_key_not_by_searching_snapshots_per_chunk(publish_table, table_dump, settings):
+    """A chunk finds its bands' festivals in the rebuild's lineup index (every edition read once):
+    a text search over every edition's snapshot per chunk made a ×100 republish's cost grow with
+    the square of the catalog."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PUBLISH_REBUILD_CHUNK = 4
+    copies(published_world(), 3)
+    PublishTask.objects.update(status=TaskStatus.DONE)
+    with CaptureQueriesContext(connection) as queries:
+        republish()
+    searches = [q["sql"] for q in queries.captured_queries if "catalog_edition" in q["sql"] and "LIKE" in q["sql"]]
+    assert searches == []
+    assert table_dump() == expected_table()
