@@ -35,6 +35,7 @@ from read_api import items as builders
 from read_api import schema
 
 from .projector import BAND, FESTIVAL, GENRE, ROLE, Entity
+from .scoped import in_chunks
 from .writer import Key, Prefix, Stored
 
 UNCLAIMED, KEPT, DELETED = 0, 1, 2
@@ -146,9 +147,7 @@ class StoredSpill:
     def festivals_naming(self, band_keys) -> set[int]:
         """The festivals (pks) whose published lineups name any of these band keys (`index_lineups`)."""
         found: set[int] = set()
-        keys = sorted(band_keys)
-        for start in range(0, len(keys), 500):
-            part = keys[start:start + 500]
+        for part in in_chunks(sorted(band_keys)):
             found.update(row[0] for row in self.db.execute(
                 f"SELECT DISTINCT festival FROM lineups WHERE band IN ({', '.join('?' * len(part))})", part))  # noqa: S608
         return found
@@ -299,10 +298,11 @@ def stored_of(spill: StoredSpill, entity: Entity, lists: ListPartitions) -> dict
     return found
 
 
-def festival_group(chunk: list[Record], first: str, size: int) -> dict:
+def festival_group(chunk: list[Record], first: str, size: int, *, lineup_index=None) -> dict:
     """A catalog for the festivals of `chunk` from `first` on, `size // 10` of them (at least one), their
     editions and lineup bands loaded together: {festival key: that catalog}. A chunk's festivals are
-    loaded a group at a time, so the lineup bands held stay few whatever the chunk's size."""
+    loaded a group at a time, so the lineup bands held stay few whatever the chunk's size. The catalog
+    finds lineups through `lineup_index` as the chunk's does (`ScopedCatalog.find_appearances`)."""
     from .scoped import ScopedCatalog
 
     festivals = [r for r in chunk if r.entity.kind == FESTIVAL]
@@ -310,6 +310,7 @@ def festival_group(chunk: list[Record], first: str, size: int) -> dict:
     group = festivals[start:start + max(size // 10, 1)]
     catalog = ScopedCatalog()
     catalog.stored = {}
+    catalog.lineup_index = lineup_index
     for record in group:
         if record.snapshot is not None:
             catalog._add(FESTIVAL, record.pk, record.snapshot)

@@ -34,7 +34,8 @@ SEARCH_MAX = 60  # texts searched with LIKE in one query
 SEARCH_ALL = 2000  # past this many texts, every published snapshot is read instead
 
 
-def _chunks(values, size: int = IN_CHUNK):
+def in_chunks(values, size: int = IN_CHUNK):
+    """`values` in lists of at most `size` (one `IN (...)` query each)."""
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
@@ -56,7 +57,7 @@ def _mentioning(queryset, keys):
     if len(texts) <= SEARCH_MAX:
         return searched.filter(reduce(or_, (Q(snapshot_text__contains=t) for t in texts)))
     found: set[int] = set()
-    for chunk in _chunks(texts, SEARCH_MAX):
+    for chunk in in_chunks(texts, SEARCH_MAX):
         found |= set(searched.filter(reduce(or_, (Q(snapshot_text__contains=t) for t in chunk)))
                      .values_list("pk", flat=True))
     return queryset.filter(pk__in=found)
@@ -109,7 +110,7 @@ class ScopedCatalog(PublicCatalog):
         approval still holds its approved key in its history, so history is searched too)."""
         model = MODELS[kind]
         todo = {k for k in keys if k and k not in self._checked[kind]}
-        for chunk in _chunks(todo):
+        for chunk in in_chunks(todo):
             history = set(model.history.filter(key__in=chunk).values_list("id", flat=True))
             rows = model.objects.filter(Q(key__in=chunk) | Q(pk__in=history), published_snapshot__isnull=False)
             for pk, snapshot in rows.values_list("pk", "published_snapshot"):
@@ -121,7 +122,7 @@ class ScopedCatalog(PublicCatalog):
     def _load_editions(self) -> None:
         pks = sorted(self._pending_editions)
         self._pending_editions.clear()
-        for chunk in _chunks(pks):
+        for chunk in in_chunks(pks):
             for festival_pk, snapshot in Edition.objects.filter(festival_id__in=chunk, published_snapshot__isnull=False) \
                     .values_list("festival_id", "published_snapshot"):
                 self.editions[self._festival_key_by_pk[festival_pk]].append(snapshot)
@@ -130,7 +131,7 @@ class ScopedCatalog(PublicCatalog):
 
     def _load_festivals(self, pks) -> None:
         todo = [pk for pk in pks if pk not in self._festival_key_by_pk]
-        for chunk in _chunks(todo):
+        for chunk in in_chunks(todo):
             for pk, snapshot in Festival.objects.filter(pk__in=chunk, published_snapshot__isnull=False) \
                     .values_list("pk", "published_snapshot"):
                 self._add(FESTIVAL, pk, snapshot)
@@ -159,12 +160,12 @@ class ScopedCatalog(PublicCatalog):
             return
         model = MODELS[kind]
         holder: dict[str, int] = {}
-        for chunk in _chunks(rest):
+        for chunk in in_chunks(rest):
             history = model.history.filter(key__in=chunk).order_by("history_date", "history_id")
             holder.update(dict(history.values_list("key", "id")))
             holder.update(dict(model.objects.filter(key__in=chunk).values_list("key", "pk")))  # a current holder wins
         current: dict[int, str] = {}
-        for chunk in _chunks(set(holder.values())):
+        for chunk in in_chunks(set(holder.values())):
             current.update(dict(model.objects.filter(pk__in=chunk).values_list("pk", "key")))
         self.load(kind, current.values())
         for key in rest:
@@ -190,7 +191,7 @@ class ScopedCatalog(PublicCatalog):
         model = MODELS[kind]
         by_pk = {self._pk[kind][k]: k for k in public_keys if k in self._pk[kind]}
         found: dict[str, set[str]] = {k: {k} for k in public_keys}
-        for chunk in _chunks(by_pk):
+        for chunk in in_chunks(by_pk):
             for pk, key in [*model.history.filter(id__in=chunk).values_list("id", "key"),
                             *model.objects.filter(pk__in=chunk).values_list("pk", "key")]:
                 found[by_pk[pk]].add(key)

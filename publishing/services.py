@@ -20,10 +20,10 @@ from .scoped import ScopedCatalog
 from .writer import (
     ITEM_MAX_BYTES,
     TRANSACT_MAX,
-    TRANSACT_MAX_BYTES,
     FenceAhead,
     Plan,
     Prefix,
+    TransactionCutter,
     Writer,
     delete_operation,
     item_size,
@@ -289,7 +289,7 @@ def _rebuild(writer: Writer, keeper, *, dry_run: bool = False, progress=None, be
                     elif entity.kind == FESTIVAL:  # its lineups' bands are loaded with its group's alone
                         if entity.key not in festivals:
                             festivals.clear()
-                            festivals.update(rebuild.festival_group(chunk, entity.key, size))
+                            festivals.update(rebuild.festival_group(chunk, entity.key, size, lineup_index=catalog.lineup_index))
                         built = festivals[entity.key].entity_items(entity, rev=token)
                         report.most_snapshots = max(report.most_snapshots, _loaded(festivals[entity.key]))
                     else:
@@ -543,8 +543,7 @@ class BatchPipeline:
         import threading
 
         self.writer, self.token, self.alive, self.enabled = writer, token, alive, enabled
-        self.buffer: list = []
-        self.buffer_bytes = 0
+        self.cutter = TransactionCutter()
         self.queue: queue.Queue = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         streams = streams or conf.get("PUBLISH_WRITE_STREAMS")
@@ -575,9 +574,8 @@ class BatchPipeline:
         """Send what is buffered and wait until every transaction handed over has committed."""
         if not self.enabled:
             return
-        if self.buffer:
-            self.queue.put(self.buffer)
-            self.buffer, self.buffer_bytes = [], 0
+        if run := self.cutter.take():
+            self.queue.put(run)
         self.queue.join()
         if self.error is not None:
             raise self.error
@@ -588,13 +586,8 @@ class BatchPipeline:
         if self.error is not None:
             raise self.error
         for operation in feed.with_entries(operations):  # full transactions, entries counted in
-            if self.buffer and (len(self.buffer) >= TRANSACT_MAX - 1
-                                or self.buffer_bytes + operation[3] > TRANSACT_MAX_BYTES):
-                carried = [self.buffer.pop()] if operation[0] == feed.CHANGE else []  # an entry stays with its write
-                self.queue.put(self.buffer)
-                self.buffer, self.buffer_bytes = carried, sum(op[3] for op in carried)
-            self.buffer.append(operation)
-            self.buffer_bytes += operation[3]
+            if (run := self.cutter.add(operation)) is not None:
+                self.queue.put(run)
 
     def put(self, serialised) -> None:
         """Put each (serialised item, its size)."""
@@ -606,9 +599,9 @@ class BatchPipeline:
     def __exit__(self, exc_type, exc, tb):
         if not self.enabled:
             return False
-        if self.buffer and exc_type is None:
-            self.queue.put(self.buffer)
-        self.buffer = []
+        run = self.cutter.take()
+        if run and exc_type is None:
+            self.queue.put(run)
         for _ in self.threads:
             self.queue.put(None)
         for thread in self.threads:

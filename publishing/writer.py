@@ -379,7 +379,7 @@ class Writer:
 
         Each public document's write takes its change feed entry along (same transaction; dropped
         with the write when that is refused; positioned as the transaction is sent); `entries`
-        False: `operations` already carry them (`feed.with_entries`), cut as `transaction_chunks` cuts.
+        False: `operations` already carry them (`feed.with_entries`), cut by a `TransactionCutter`.
         Returns the (action, key) pairs written and the keys whose own condition refused them.
         Raises Fenced as soon as the fence shows a newer holder, or `alive()` says the lease is lost.
         """
@@ -448,16 +448,34 @@ def delete_operation(table: str, key: Key, condition: dict | None = None):
             len(key[0]) + len(key[1]) + 8)
 
 
+class TransactionCutter:
+    """Cuts a stream of operations into runs that fit one transaction beside the fence check (count
+    and bytes); a change feed entry stays with the document write before it."""
+
+    def __init__(self):
+        self.run, self.size = [], 0
+
+    def add(self, operation) -> list | None:
+        """Take `operation`; return the run it closed, if it closed one."""
+        closed = None
+        if self.run and (len(self.run) >= TRANSACT_MAX - 1 or self.size + operation[3] > TRANSACT_MAX_BYTES):
+            carried = [self.run.pop()] if operation[0] == feed.CHANGE else []
+            closed, self.run, self.size = self.run, carried, sum(op[3] for op in carried)
+        self.run.append(operation)
+        self.size += operation[3]
+        return closed
+
+    def take(self) -> list:
+        """The open run (empty when there is none); the next operation starts a new one."""
+        run, self.run, self.size = self.run, [], 0
+        return run
+
+
 def transaction_chunks(operations: list):
-    """Runs of operations that fit one transaction beside the fence check (count and bytes); a change
-    feed entry stays with the document write before it."""
-    chunk, size = [], 0
+    """`operations` cut into runs that each fit one transaction (`TransactionCutter`)."""
+    cutter = TransactionCutter()
     for operation in operations:
-        if chunk and (len(chunk) >= TRANSACT_MAX - 1 or size + operation[3] > TRANSACT_MAX_BYTES):
-            carried = [chunk.pop()] if operation[0] == feed.CHANGE else []
-            yield chunk
-            chunk, size = carried, sum(op[3] for op in carried)
-        chunk.append(operation)
-        size += operation[3]
-    if chunk:
-        yield chunk
+        if (closed := cutter.add(operation)) is not None:
+            yield closed
+    if last := cutter.take():
+        yield last

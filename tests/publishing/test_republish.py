@@ -63,7 +63,7 @@ class FailingWriter(Writer):
 def test_a_write_failing_in_any_stream_fails_the_republish_and_the_next_run_repairs(publish_table, table_dump, settings,
                                                                                    monkeypatch):
     published_world()
-    monkeypatch.setattr("publishing.services.TRANSACT_MAX", 26)  # 25 writes a transaction: several per stream
+    monkeypatch.setattr("publishing.writer.TRANSACT_MAX", 26)  # 25 writes a transaction: several per stream
     for n in range(60):  # enough items for several batches in every stream
         factories.approved(factories.band(f"band-{n:02d}", f"Band {n:02d}"))
     settings.PUBLISH_WRITE_STREAMS = 3
