@@ -184,6 +184,15 @@ def all_items() -> list:
     return built
 
 
+def dated_festival(key: str, start: dt.date, end: dt.date, *, country: str | None = "NO", poster: str | None = None,
+                   location: str = "Oslo, Norway") -> dict:
+    """A festival's details with one edition from `start` to `end` and no lineup (list and count tests)."""
+    return {"festival": {"key": key, "name": key.upper(), "location": location, "countryCode": country,
+                         "coordinates": None, "website": None, "poster": poster, "description": None},
+            "editions": [{"year": start.year, "dates": {"start": start.isoformat(), "end": end.isoformat()},
+                          "bands": [], "ticketPrice": None, "currency": None, "status": "announced"}]}
+
+
 def upcoming_ends(details) -> dict:
     """{(country code, end date): editions ending that day} of festival details: what publishing counts."""
     ends: dict = {}

@@ -31,15 +31,6 @@ def _band(n: int) -> dict:
             "genres": [], "roles": []}
 
 
-def _festival(key: str, start: dt.date, end: dt.date) -> dict:
-    return {"festival": {"key": key, "name": key.upper(), "location": "Oslo, Norway", "countryCode": "NO",
-                         "coordinates": None,
-                         "website": None, "poster": f"https://cdn.example.com/{key}/{LONG[:1_600]}",
-                         "description": None},
-            "editions": [{"year": start.year, "dates": {"start": start.isoformat(), "end": end.isoformat()},
-                          "bands": [], "ticketPrice": None, "currency": None, "status": "announced"}]}
-
-
 @pytest.fixture(scope="module")
 def large(dynamodb_table_session):
     from read_api import items
@@ -60,7 +51,8 @@ def large(dynamodb_table_session):
                  for n in range(ENDED_IN_WINDOW)]
     for n, (key, start, end) in enumerate(editions):
         kinds = (schema.UpcomingItem, schema.FestivalRowItem) if n < FESTIVAL_ROWS else schema.UpcomingItem
-        built += [i for i in items.festival_items(_festival(key, start, end)) if isinstance(i, kinds)]
+        detail = data.dated_festival(key, start, end, poster=f"https://cdn.example.com/{key}/{LONG[:1_600]}")
+        built += [i for i in items.festival_items(detail) if isinstance(i, kinds)]
     built += items.country_count_items(schema.BAND_COUNTRIES_PK, {"NO": BANDS})
     built += items.country_count_items(schema.FESTIVAL_COUNTRIES_PK, {"NO": FESTIVAL_ROWS})
     ends = {}

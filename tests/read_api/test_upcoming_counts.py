@@ -36,10 +36,7 @@ def _editions() -> list[tuple[str, str | None, dt.date, dt.date]]:
 
 
 def _detail(key: str, country: str | None, start: dt.date, end: dt.date) -> dict:
-    return {"festival": {"key": key, "name": key.upper(), "location": "Somewhere", "countryCode": country,
-                         "coordinates": None, "website": None, "poster": None, "description": None},
-            "editions": [{"year": start.year, "dates": {"start": start.isoformat(), "end": end.isoformat()},
-                          "bands": [], "ticketPrice": None, "currency": None, "status": "announced"}]}
+    return data.dated_festival(key, start, end, country=country, location="Somewhere")
 
 
 @pytest.fixture(scope="module")
