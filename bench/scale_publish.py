@@ -14,6 +14,7 @@ import is the slow part: a catalog is built once per export and reused). Then, o
     python -m bench.scale_publish 1 10 100   # any scales
     python -m bench.scale_publish --republish 1 10 20   # the republish alone: rate and peak memory per scale
     python -m bench.scale_publish --large 1 10 100  # republish, then the band edit on that table (bare loop to ×10)
+    python -m bench.scale_publish --projection 1 10 100  # a dry-run republish: CPU, memory, the largest chunk
 
 `measure(times)` returns the rows; `main()` prints them as a table.
 """
@@ -224,8 +225,10 @@ def _phase(name: str, table: str) -> dict:
         from publishing.services import republish
 
         _use_table(table)
+        base = _peak_rss_mb()
         report, wall, cpu = _timed(lambda: republish(dry_run=True))
-        return {"items": report.desired, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb()}
+        return {"items": report.desired, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(), "base_mb": base,
+                "most_snapshots": report.most_snapshots, "most_items": report.most_items}
     if name == "bare":
         from publishing.projector import PublicCatalog
         from publishing.writer import dynamodb_client
@@ -289,10 +292,12 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str,
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int | None = None) -> list[dict]:
+def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int | None = None,
+            projection_only: bool = False) -> list[dict]:
     """One row per scale: the first bulk drain, a full republish against a bare loop, one band edit
     (`republish_only`: the republish and the bare loop alone; `bare_up_to`: the republish, the bare
-    loop up to that scale, and the band edit on the republished table, no bulk drain)."""
+    loop up to that scale, and the band edit on the republished table, no bulk drain;
+    `projection_only`: a dry-run republish alone, as from `PROJECTION_ONLY_FROM` on)."""
     from devtools.dynamodb_local import DynamoDBLocal
 
     rows = []
@@ -319,7 +324,7 @@ def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int |
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
                 continue
-            if n >= PROJECTION_ONLY_FROM:
+            if n >= PROJECTION_ONLY_FROM or projection_only:
                 rows.append({"times": n, "projection": _run_phase("projection", n, drained, f"ScaleDry{n}",
                                                                   server.endpoint)})
                 print(json.dumps(rows[-1]), file=sys.stderr)
@@ -413,6 +418,16 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def projection_table(rows: list[dict]) -> str:
+    lines = ["| scale | items projected | wall / CPU | peak RSS less start | most snapshots / items one chunk held |",
+             "|---|---|---|---|---|"]
+    for r in rows:
+        p = r["projection"]
+        lines.append(f"| ×{r['times']} | {p['items']} | {p['wall']:.1f} s / {p['cpu']:.1f} s | "
+                     f"{p['rss_mb'] - p['base_mb']:.0f} MB | {p['most_snapshots']} / {p['most_items']} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--build"]:
@@ -428,6 +443,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Full republish into an empty table, then one band edit on it ({LEGACY.name} ×N, DynamoDB Local, "
               "SQLite; one run; the bare loops up to ×10, whose items fit in memory):\n")
         print(large_table(rows))
+        return 0
+    if argv[:1] == ["--projection"]:
+        rows = measure([int(a) for a in argv[1:]] or [1, 10, 100], projection_only=True)
+        print(f"Dry-run republish (projection only) at scale ({LEGACY.name} ×N, SQLite; one run):\n")
+        print(projection_table(rows))
         return 0
     if argv[:1] == ["--republish"]:
         rows = measure([int(a) for a in argv[1:]] or [1, 10], republish_only=True)
