@@ -94,8 +94,10 @@ def _client(endpoint: str | None, region: str):
     from botocore.config import Config
 
     # Items are built by our own code: botocore's parameter validation would only cost CPU per batch.
+    # A connection each for the parallel scan's segments and the write streams (botocore keeps 10).
+    pool = max(10, conf.get("PUBLISH_SCAN_SEGMENTS") + conf.get("PUBLISH_WRITE_STREAMS") + 2)
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=2, read_timeout=10,
-                    parameter_validation=False)
+                    parameter_validation=False, max_pool_connections=pool)
     return boto3.client("dynamodb", endpoint_url=endpoint, region_name=region, config=config)
 
 
@@ -266,10 +268,60 @@ class Writer:
         """Hash and rev of every public item (the fence is publishing's own, not a public item)."""
         return {_key(a): _stored(a) for a in self._items("scan", **_PROJECTION) if a["PK"]["S"] not in _NOT_PUBLIC}
 
-    def scan_pages(self):
-        """`scan`, a page at a time: lists of (key, Stored) (a full rebuild spills them to disk)."""
-        for page in self.client.get_paginator("scan").paginate(TableName=self.table, **_PROJECTION):
-            yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] not in _NOT_PUBLIC]
+    def scan_pages(self, segments: int | None = None):
+        """`scan`, a page at a time: lists of (key, Stored) (a full rebuild spills them to disk).
+
+        The table is read as `segments` (`PUBLISH_SCAN_SEGMENTS`) parallel scan segments, a thread
+        each, pages handed over as they arrive (in no particular order): a step of a rebuild scans
+        the whole table before its first chunk, and one segment at a time reads one page at a time.
+        """
+        import queue
+        import threading
+
+        segments = segments or conf.get("PUBLISH_SCAN_SEGMENTS")
+
+        def pages(segment: int):
+            parallel = {"Segment": segment, "TotalSegments": segments} if segments > 1 else {}
+            for page in self.client.get_paginator("scan").paginate(TableName=self.table, **_PROJECTION, **parallel):
+                yield [(_key(a), _stored(a)) for a in page["Items"] if a["PK"]["S"] not in _NOT_PUBLIC]
+
+        if segments == 1:
+            yield from pages(0)
+            return
+        arrived: queue.Queue = queue.Queue(maxsize=2 * segments)  # pages waiting: memory stays a few pages
+        stop, done = threading.Event(), object()
+
+        def read(segment: int) -> None:
+            try:
+                for page in pages(segment):
+                    if stop.is_set():
+                        return
+                    arrived.put(page)
+            except Exception as exc:  # noqa: BLE001 - re-raised by the reader below
+                arrived.put(exc)
+            finally:
+                arrived.put(done)
+
+        threads = [threading.Thread(target=read, args=(n,), name=f"scan-{n}", daemon=True) for n in range(segments)]
+        for thread in threads:
+            thread.start()
+        try:
+            finished = 0
+            while finished < segments:
+                item = arrived.get()
+                if item is done:
+                    finished += 1
+                elif isinstance(item, Exception):
+                    raise item
+                else:
+                    yield item
+        finally:  # stopped early (an error, the reader gone): let every thread see it and end
+            stop.set()
+            while any(thread.is_alive() for thread in threads):
+                try:
+                    arrived.get(timeout=0.05)
+                except queue.Empty:
+                    pass
 
     def dump(self) -> dict[Key, dict]:
         """Every public item, whole (tests compare tables with it)."""

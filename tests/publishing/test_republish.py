@@ -145,3 +145,36 @@ def test_items_are_serialised_as_pynamodb_serialises_them():
     built = catalog.items_for(catalog.all_entities(), rev=7)
     assert built and all(serialise(item) == item.serialize() for item in built)
     assert {type(item).__name__ for item in built} >= {"FestivalRowItem", "BandRowItem", "RoleMemberItem"}
+
+
+def test_the_table_is_scanned_in_parallel_segments_as_one_scan_would(publish_table, monkeypatch):
+    """A rebuild reads the table's keys and hashes as parallel scan segments, a thread each: the same
+    rows as one sequential scan, an error in any segment raised, a reader that stops early leaving
+    no thread behind."""
+    from botocore.exceptions import ClientError
+
+    from publishing import writer
+
+    published_world()
+    for n in range(40):
+        factories.approved(factories.band(f"band-{n:02d}", f"Band {n:02d}"))
+    republish()
+    monkeypatch.setattr(writer, "_PROJECTION", {**writer._PROJECTION, "Limit": 20})  # pages of 20: several a segment
+
+    def rows(pages):
+        found = [row for page in pages for row in page]
+        assert len(found) == len(dict(found))  # every row once
+        return dict(found)
+
+    whole = rows(publish_table.scan_pages(segments=1))
+    assert len(whole) > 200 and len(list(publish_table.scan_pages(segments=4))) > 8
+    assert rows(publish_table.scan_pages(segments=4)) == whole
+
+    pages = publish_table.scan_pages(segments=4)
+    next(pages)
+    pages.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("scan-")]
+
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        rows(Writer(table="NoSuchTable").scan_pages(segments=3))
+    assert not [t for t in threading.enumerate() if t.name.startswith("scan-")]
