@@ -221,6 +221,24 @@ def _phase(name: str, table: str) -> dict:
         return {"items": report.puts, "wall": wall, "cpu": cpu, "rss_mb": _peak_rss_mb(), "base_mb": base,
                 "most_snapshots": getattr(report, "most_snapshots", None), "most_items": getattr(report, "most_items", None),
                 "invalidation_items": getattr(report, "tags_changed", len(report.invalidation_items)), "invalidation_sent": len(sent.items) if sent else 0}
+    if name == "steps":  # checkpointed steps on a full table, as the worker Lambda runs a rebuild
+        from publishing import rebuild
+        from publishing.services import republish
+        from publishing.writer import Writer
+
+        _use_table(table)
+        budget = float(os.environ.get("SCALE_STEP_BUDGET", "20"))
+        spill = rebuild.StoredSpill()
+        try:
+            _, scan_wall, _ = _timed(lambda: spill.fill(Writer().scan_pages()))
+            _, index_wall, _ = _timed(spill.index_lineups)
+        finally:
+            spill.close()
+        steps = []
+        for n in range(2):  # the first step, then one that resumes after it
+            report, wall, cpu = _timed(lambda n=n: republish(time_budget=budget, restart=n == 0))
+            steps.append({"wall": wall, "cpu": cpu, "complete": report.complete, "written": report.puts})
+        return {"budget": budget, "scan_wall": scan_wall, "index_wall": index_wall, "steps": steps}
     if name == "projection":  # a dry-run republish: everything projected and compared, nothing written
         from publishing.services import republish
 
@@ -289,7 +307,9 @@ def _run_phase(name: str, times: int, database: Path, table: str, endpoint: str,
                          capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"phase {name} at ×{times} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(json.dumps({"times": times, name: result}), file=sys.stderr, flush=True)  # kept should a later phase fail
+    return result
 
 
 def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int | None = None,
@@ -321,6 +341,7 @@ def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int |
                     row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
                 row["edit"] = _run_phase("edit", n, drained, f"ScaleRepublish{n}", server.endpoint,
                                          SCALE_EDIT_AFTER_REPUBLISH="1")
+                row["steps"] = _run_phase("steps", n, drained, f"ScaleRepublish{n}", server.endpoint)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
                 continue
@@ -382,6 +403,14 @@ def large_table(rows: list[dict]) -> str:
         lines.append(f"| ×{r['times']} | {rep['items']}, {rep['wall']:.0f} s / {rep['cpu']:.0f} s | {against} | "
                      f"{rep['rss_mb'] - rep['base_mb']:.0f} MB | {edit['wall']:.2f} s / {edit['cpu']:.2f} s | "
                      f"{edit['read']} / {edit['written']} / {edit['invalidation_items']} |")
+    lines += ["", "Checkpointed steps on that table (a rebuild in the worker Lambda, `republish(time_budget=…)`):", "",
+              "| scale | step budget | scan of the table into the spill | lineup index | first step: wall / CPU "
+              "| resumed step: wall / CPU |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        if "steps" in r:
+            st, (first, second) = r["steps"], r["steps"]["steps"]
+            lines.append(f"| ×{r['times']} | {st['budget']:.0f} s | {st['scan_wall']:.1f} s | {st['index_wall']:.1f} s | "
+                         f"{first['wall']:.1f} s / {first['cpu']:.1f} s | {second['wall']:.1f} s / {second['cpu']:.1f} s |")
     return "\n".join(lines)
 
 
