@@ -24,7 +24,8 @@ from infra import zappa_prebuild
 from .conftest import ZAPPA_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
-STAGES = ["staging", "production"]
+STAGES = ["staging", "production"]  # the admin (HTTP); each has a worker stage "<stage>_worker" (schedules)
+ALL_STAGES = [*STAGES, *(f"{stage}_worker" for stage in STAGES)]
 # SECRET_KEY, DATABASE_URL (it carries the password), OIDC_RP_CLIENT_SECRET and the like.
 SECRET_NAMES = re.compile(r"(SECRET|PASSWORD|TOKEN|CREDENTIALS?|PRIVATE_KEY)$|^SECRET_KEY$|^DATABASE_URL$", re.IGNORECASE)
 WORKER = "publishing.worker.lambda_drain"
@@ -46,9 +47,19 @@ def load(stage: str, *, credentials: bool) -> ZappaCLI:
     return cli
 
 
-@pytest.fixture(scope="module", params=STAGES)
+@pytest.fixture(scope="module", params=ALL_STAGES)
 def stage(request):
     return request.param
+
+
+def environment(stage: str) -> str:
+    """The template's Environment of a Zappa stage (the worker's is its admin's)."""
+    return stage.removesuffix("_worker")
+
+
+def lambda_name(stage: str) -> str:
+    """What Zappa names the stage's function (it slugifies the stage: `_` becomes `-`)."""
+    return f"metalfests-admin-{stage.replace('_', '-')}"
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +67,9 @@ def cli(stage):
     return load(stage, credentials=True)
 
 
-def test_both_stages_load_without_aws(stage):
+def test_every_stage_loads_without_aws(stage):
     cli = load(stage, credentials=False)
-    assert cli.lambda_name == f"metalfests-admin-{stage}"
+    assert cli.lambda_name == lambda_name(stage)
 
 
 def test_stage_runs_django_on_python_311(cli):
@@ -69,15 +80,27 @@ def test_stage_runs_django_on_python_311(cli):
     assert cli.zappa.aws_region == cli.aws_region
 
 
-def test_publishing_worker_runs_every_minute(cli):
+def test_publishing_worker_runs_every_minute_in_its_own_function(cli, stage):
+    """The schedules run in the worker stage: no API, and a timeout that holds a step of a rebuild
+    (at ×100 its scan of the table alone outlasts the admin's 30 s); the admin answers HTTP only and
+    is kept warm by Zappa's keep-warm event."""
     events = cli.stage_config["events"]
+    if stage in STAGES:
+        assert events == [] and cli.stage_config["keep_warm"] is True
+        assert cli.timeout_seconds == 30 and cli.use_apigateway
+        return
     (worker,) = [event for event in events if event["function"] == WORKER]
     assert worker["expression"] == "rate(1 minute)"
+    assert {e["function"] for e in events} == {WORKER, "notifications.schedule.digest", "notifications.schedule.alerts"}
     # Zappa's own naming of the EventBridge rule (it refuses names over AWS's limit).
     for index, event in enumerate(events):
         rule = cli.zappa.get_scheduled_event_name(event, event["function"], cli.lambda_name, index)
         assert re.fullmatch(r"[.\-_A-Za-z0-9]{1,64}", rule), rule
-    assert cli.stage_config.get("keep_warm") is False  # the worker keeps it warm
+    assert cli.stage_config.get("keep_warm") is False  # the minute's drain keeps it warm
+    assert cli.timeout_seconds == 900 and not cli.use_apigateway  # Lambda's longest; never behind API Gateway
+    admin = load(environment(stage), credentials=False)
+    for name in ("role_name", "remote_env", "aws_environment_variables", "s3_bucket", "memory_size"):
+        assert cli.stage_config[name] == admin.stage_config[name], name  # the same code, role and settings
 
 
 def test_no_secret_is_in_the_settings(cli):
@@ -90,12 +113,16 @@ def test_no_secret_is_in_the_settings(cli):
 
 def test_zappa_uses_the_least_privilege_role_the_template_creates(cli, stage, resources):
     assert cli.manage_roles is False  # Zappa's own default policy is far broader
-    assert cli.zappa.role_name == f"metalfests-admin-{stage}"
+    assert cli.zappa.role_name == f"metalfests-admin-{environment(stage)}"
     role = resources["AdminFunctionRole"]["Properties"]
     assert role["RoleName"] == {"Fn::Sub": "metalfests-admin-${Environment}"}
-    log_group = resources["AdminLogGroup"]["Properties"]["LogGroupName"]
-    assert log_group == {"Fn::Sub": "/aws/lambda/metalfests-admin-${Environment}"}
-    assert f"/aws/lambda/{cli.lambda_name}" == f"/aws/lambda/metalfests-admin-{stage}"
+    # The function's log group is the template's (30 days kept) and the role may write to it alone.
+    group = "WorkerLogGroup" if stage.endswith("_worker") else "AdminLogGroup"
+    name = resources[group]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert name.replace("${Environment}", environment(stage)) == f"/aws/lambda/{cli.lambda_name}"
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    (logs,) = [s for s in statements if isinstance(s, dict) and s.get("Sid") == "WriteOwnLogs"]
+    assert {"Fn::GetAtt": [group, "Arn"]} in logs["Resource"]
 
 
 def test_role_may_read_exactly_the_remote_env_object(cli, resources):
