@@ -341,7 +341,8 @@ def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int |
                     row["bare"] = _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)
                 row["edit"] = _run_phase("edit", n, drained, f"ScaleRepublish{n}", server.endpoint,
                                          SCALE_EDIT_AFTER_REPUBLISH="1")
-                row["steps"] = _run_phase("steps", n, drained, f"ScaleRepublish{n}", server.endpoint)
+                if n <= bare_up_to:  # past ×10 DynamoDB Local's scan pages outlast the client's 10 s read timeout
+                    row["steps"] = _run_phase("steps", n, drained, f"ScaleRepublish{n}", server.endpoint)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
                 continue
