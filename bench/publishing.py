@@ -70,6 +70,21 @@ def _fenced_loop(client, table: str, requests: list[dict]) -> None:
                                                             for r in requests[start:start + 99])])
 
 
+def import_legacy(scratch: str, endpoint: str) -> float:
+    """Configure this process for a scratch catalog in `scratch` and DynamoDB Local at `endpoint`,
+    import the legacy file into it; the import's seconds."""
+    environment(f"{scratch}/catalog.sqlite3", endpoint, METALFESTS_VAR_DIR=scratch)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    call_command("ensure_table", stdout=io.StringIO())  # the import refuses to run without its table
+    started = time.perf_counter()
+    call_command("import_legacy", str(LEGACY), stdout=io.StringIO(), stderr=io.StringIO())
+    return time.perf_counter() - started
+
+
 def measure_republish() -> dict:
     from publishing.projector import PublicCatalog
     from publishing.services import republish
@@ -169,16 +184,7 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-publishing-")
     server = DynamoDBLocal().start()
     try:
-        environment(f"{scratch}/catalog.sqlite3", server.endpoint, METALFESTS_VAR_DIR=scratch)
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        call_command("ensure_table", stdout=io.StringIO())  # the import refuses to run without its table
-        started = time.perf_counter()
-        call_command("import_legacy", str(LEGACY), stdout=io.StringIO(), stderr=io.StringIO())
-        imported = time.perf_counter() - started
+        imported = import_legacy(scratch, server.endpoint)
         from publishing.models import PublishTask, TaskStatus
 
         queued = PublishTask.objects.update(status=TaskStatus.DONE)  # the republish below covers them

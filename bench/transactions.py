@@ -9,7 +9,6 @@ sends is a transaction opened by the fence check (`test_fence.py`).
 Run: `python -m bench.transactions` (part of `make bench`). Needs Java (DynamoDB Local).
 """
 
-import io
 import shutil
 import statistics
 import sys
@@ -17,7 +16,7 @@ import tempfile
 import threading
 import time
 
-from bench.publishing import LEGACY, _bare_loop, _use_table, environment
+from bench.publishing import LEGACY, _bare_loop, _use_table, import_legacy
 
 ROUNDS = 3
 
@@ -58,14 +57,7 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-transactions-")
     server = DynamoDBLocal().start()
     try:
-        environment(f"{scratch}/catalog.sqlite3", server.endpoint, METALFESTS_VAR_DIR=scratch)
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        call_command("ensure_table", stdout=io.StringIO())
-        call_command("import_legacy", str(LEGACY), stdout=io.StringIO(), stderr=io.StringIO())
+        import_legacy(scratch, server.endpoint)
         from publishing.projector import PublicCatalog
         from publishing.writer import dynamodb_client
 
