@@ -344,19 +344,16 @@ def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int |
                 if n <= bare_up_to:  # past ×10 DynamoDB Local's scan pages outlast the client's 10 s read timeout
                     row["steps"] = _run_phase("steps", n, drained, f"ScaleRepublish{n}", server.endpoint)
                 rows.append(row)
-                print(json.dumps(row), file=sys.stderr)
                 continue
             if n >= PROJECTION_ONLY_FROM or projection_only:
                 rows.append({"times": n, "projection": _run_phase("projection", n, drained, f"ScaleDry{n}",
                                                                   server.endpoint)})
-                print(json.dumps(rows[-1]), file=sys.stderr)
                 continue
             if republish_only:
                 row = {"times": n, "republish": _run_phase("republish", n, drained, f"ScaleRepublish{n}",
                                                             server.endpoint),
                        "bare": _run_phase("bare", n, drained, f"ScaleBare{n}", server.endpoint)}
                 rows.append(row)
-                print(json.dumps(row), file=sys.stderr)
                 continue
             row = {"times": n, "drain": _run_phase("drain", n, drained, f"ScaleDrain{n}", server.endpoint)}
             row["republish"] = _run_phase("republish", n, drained, f"ScaleRepublish{n}", server.endpoint)
@@ -365,7 +362,6 @@ def measure(times: list[int], *, republish_only: bool = False, bare_up_to: int |
             shutil.copyfile(drained, edited)
             row["edit"] = _run_phase("edit", n, edited, f"ScaleDrain{n}", server.endpoint)
             rows.append(row)
-            print(json.dumps(row), file=sys.stderr)
     finally:
         server.stop()
         shutil.rmtree(scratch, ignore_errors=True)
